@@ -1,0 +1,399 @@
+//! Shared runtime of the authapi service clients.
+//!
+//! Each `authapi-<service>` crate is a progenitor client whose generated
+//! `Client` carries a [`Runtime`] as its inner value. The runtime does what
+//! progenitor leaves to the caller:
+//!
+//! * credentials: progenitor ignores `securitySchemes`, so the code generator
+//!   emits an [`AuthTable`] from the spec (which header each scheme uses and
+//!   which schemes each operation needs) and [`Runtime::pre`] attaches the
+//!   stored secrets, marked sensitive, to exactly those operations;
+//! * transport: [`Config`] builds the `reqwest::Client` (timeouts, TLS
+//!   provider, user agent) and checks the base URL;
+//! * wire quirks: `text/plain` bodies of operations the spec flags are handed
+//!   to the typed decoder as JSON strings.
+//!
+//! Callers rarely use this crate directly: each service crate re-exports
+//! [`Config`] and [`ConfigError`].
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+
+/// Default total timeout of one request (connect, send, receive the body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default timeout for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How one security scheme of a spec travels on the wire.
+#[derive(Debug)]
+pub struct Scheme {
+    /// The scheme's name in the spec's `components.securitySchemes`.
+    pub name: &'static str,
+    /// The request header that carries it (lower case).
+    pub header: &'static str,
+    /// Text put before the secret: `"Bearer "`, `"giantswarm "` or `""`.
+    pub prefix: &'static str,
+}
+
+/// What one operation needs from the runtime.
+#[derive(Debug)]
+pub struct Operation {
+    /// The operationId (also the Rust method name).
+    pub id: &'static str,
+    /// Security schemes whose credentials are sent with this operation.
+    pub schemes: &'static [&'static str],
+    /// The server answers some statuses with `text/plain`; decode those
+    /// bodies as JSON strings.
+    pub text_plain: bool,
+}
+
+/// The security facts of one spec, emitted by `cargo xtask codegen`.
+#[derive(Debug)]
+pub struct AuthTable {
+    pub schemes: &'static [Scheme],
+    pub operations: &'static [Operation],
+}
+
+impl AuthTable {
+    fn scheme(&self, name: &str) -> Option<&'static Scheme> {
+        self.schemes.iter().find(|s| s.name == name)
+    }
+
+    fn operation(&self, id: &str) -> Option<&'static Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+}
+
+/// An error building a client or setting a credential. It never contains
+/// the secret itself.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The service has no fixed host and no base URL was given.
+    MissingBaseUrl,
+    /// The base URL does not parse or is not `http`/`https`.
+    InvalidBaseUrl { url: String, reason: String },
+    /// A value cannot be sent in the named header (control characters such
+    /// as CR or LF, or non-visible bytes).
+    InvalidHeaderValue { header: &'static str },
+    /// The HTTP client could not be built.
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingBaseUrl => f.write_str(
+                "this service has no fixed host: give the API's base URL with Config::base_url",
+            ),
+            ConfigError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
+            ConfigError::InvalidHeaderValue { header } => write!(
+                f,
+                "the value for header `{header}` contains characters HTTP headers cannot carry \
+                 (CR, LF or other control bytes)"
+            ),
+            ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a header value from caller input, refusing CR, LF and other bytes
+/// a header cannot carry before anything is sent.
+pub fn header_value(
+    header: &'static str,
+    value: &str,
+    sensitive: bool,
+) -> Result<HeaderValue, ConfigError> {
+    let mut v =
+        HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeaderValue { header })?;
+    v.set_sensitive(sensitive);
+    Ok(v)
+}
+
+/// Client configuration shared by every service crate.
+#[derive(Clone, Debug)]
+pub struct Config {
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: concat!("authapi/", env!("CARGO_PKG_VERSION")).to_string(),
+            http_client: None,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults: the service's documented base URL, a 30 s request
+    /// timeout and a 10 s connect timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Talk to this base URL instead of the service's default (a regional
+    /// host, a self-hosted installation, a local mock). A trailing `/` is
+    /// dropped, since operation paths start with one.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Total time allowed for one request, body included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to establish a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header sent with every request.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom roots, connection pool
+    /// shared with the rest of the program). The timeouts and user agent of
+    /// this `Config` are then not applied: the given client's own are.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the base URL (or falls back to `default_base_url`) and builds
+    /// the HTTP client. Used by the generated `Client::from_config`.
+    pub fn build(
+        &self,
+        default_base_url: Option<&str>,
+    ) -> Result<(String, reqwest::Client), ConfigError> {
+        let base = match (&self.base_url, default_base_url) {
+            (Some(url), _) => url.as_str(),
+            (None, Some(url)) => url,
+            (None, None) => return Err(ConfigError::MissingBaseUrl),
+        };
+        let base = normalize_base_url(base)?;
+        let http = match &self.http_client {
+            Some(client) => client.clone(),
+            None => {
+                install_crypto_provider();
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(self.user_agent.as_str())
+                    .build()
+                    .map_err(ConfigError::Http)?
+            }
+        };
+        Ok((base, http))
+    }
+}
+
+/// Checks a base URL and removes trailing slashes: progenitor joins the base
+/// and the path by concatenation, and paths start with `/`.
+pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: url.to_string(),
+        reason,
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme `{}` is not http or https",
+            parsed.scheme()
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("a base URL cannot carry a query or fragment".into()));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(feature = "rustls")]
+fn install_crypto_provider() {
+    // reqwest is built without a provider (its default, aws-lc, costs over a
+    // minute of cold build); ring is installed process-wide unless the
+    // program installed one of its own first, which then wins.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(not(feature = "rustls"))]
+fn install_crypto_provider() {}
+
+/// Secrets stored per security scheme, shared by the clones of one client.
+#[derive(Clone, Default)]
+struct Credentials(Arc<RwLock<Vec<(&'static str, HeaderValue)>>>);
+
+impl Credentials {
+    fn get(&self, scheme: &str) -> Option<HeaderValue> {
+        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        guard
+            .iter()
+            .find(|(name, _)| *name == scheme)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
+        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        guard.retain(|(name, _)| *name != scheme);
+        if let Some(value) = value {
+            guard.push((scheme, value));
+        }
+    }
+}
+
+/// The inner value of every generated `Client`: its credentials and the
+/// per-request behaviour the generator cannot express.
+#[derive(Clone, Default)]
+pub struct Runtime {
+    credentials: Credentials,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names of the schemes that hold a secret, never the secrets.
+        let guard = self.credentials.0.read().unwrap_or_else(|e| e.into_inner());
+        let names: Vec<&str> = guard.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("Runtime")
+            .field("credentials_set", &names)
+            .finish()
+    }
+}
+
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+impl Runtime {
+    /// Stores the secret for `scheme`, with the scheme's prefix, as a
+    /// sensitive header value (hidden from `Debug` and HTTP/2 indexing).
+    pub fn set_credential(
+        &self,
+        table: &AuthTable,
+        scheme: &'static str,
+        secret: &str,
+    ) -> Result<(), ConfigError> {
+        let spec = table
+            .scheme(scheme)
+            .unwrap_or_else(|| unreachable!("scheme {scheme} is not in the spec"));
+        let value = if spec.prefix.is_empty() {
+            header_value(spec.header, secret, true)?
+        } else {
+            header_value(spec.header, &format!("{}{}", spec.prefix, secret), true)?
+        };
+        self.credentials.set(scheme, Some(value));
+        Ok(())
+    }
+
+    /// Forgets the secret for `scheme`.
+    pub fn clear_credential(&self, scheme: &'static str) {
+        self.credentials.set(scheme, None);
+    }
+
+    /// Whether a secret is stored for `scheme`.
+    pub fn has_credential(&self, scheme: &str) -> bool {
+        self.credentials.get(scheme).is_some()
+    }
+
+    /// Runs before each request: attaches the credentials the operation
+    /// needs, and drops progenitor's `api-version` header, which carries the
+    /// spec's document version and is not part of any of these APIs.
+    pub fn pre(
+        &self,
+        table: &AuthTable,
+        request: &mut reqwest::Request,
+        operation_id: &str,
+    ) -> Result<(), String> {
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
+        let Some(op) = table.operation(operation_id) else {
+            return Ok(());
+        };
+        for &scheme_name in op.schemes {
+            let Some(scheme) = table.scheme(scheme_name) else {
+                continue;
+            };
+            match self.credentials.get(scheme_name) {
+                Some(value) => {
+                    headers.insert(HeaderName::from_static(scheme.header), value);
+                }
+                None => {
+                    return Err(format!(
+                        "operation `{operation_id}` needs the `{scheme_name}` credential \
+                         (header `{}`), and the client has none set",
+                        scheme.header
+                    ))
+                }
+            }
+        }
+        if op.text_plain {
+            headers.insert(
+                ACCEPT,
+                HeaderValue::from_static("application/json, text/plain"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Sends the request. For operations flagged `text_plain`, a
+    /// `text/plain` answer is re-encoded as a JSON string so that the typed
+    /// decoder hands it to the caller as a `String`.
+    pub async fn exec(
+        &self,
+        table: &AuthTable,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = client.execute(request).await?;
+        let text_plain = table.operation(operation_id).is_some_and(|op| op.text_plain);
+        let is_text = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("text/plain"));
+        if !(text_plain && is_text) {
+            return Ok(response);
+        }
+        let status = response.status();
+        let version = response.version();
+        let mut headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let text = String::from_utf8_lossy(&bytes);
+        let json = serde_json::to_vec(&serde_json::Value::String(text.into_owned()))
+            .expect("a JSON string always serializes");
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.remove(reqwest::header::CONTENT_LENGTH);
+        let mut rebuilt = http::Response::new(reqwest::Body::from(json));
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}

@@ -1,0 +1,1 @@
+//! Wire tests live in `tests/`; this library is empty.

@@ -1,0 +1,51 @@
+//! Project automation, run as `cargo xtask <task>` (alias in `.cargo/config.toml`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod codegen;
+
+const USAGE: &str = "usage: cargo xtask codegen [--check]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let root = workspace_root();
+    match args.as_slice() {
+        ["codegen"] => report(codegen::run(&root, codegen::Mode::Write), "written"),
+        ["codegen", "--check"] => report(codegen::run(&root, codegen::Mode::Check), "stale"),
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(result: Result<Vec<PathBuf>, String>, verb: &str) -> ExitCode {
+    match result {
+        Ok(changed) if changed.is_empty() => {
+            println!("codegen: every generated file is up to date");
+            ExitCode::SUCCESS
+        }
+        Ok(changed) => {
+            for path in changed {
+                println!("{verb}: {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            eprintln!("{report}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests;
