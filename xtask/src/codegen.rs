@@ -12,8 +12,8 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 use serde_json::Value;
 
@@ -76,7 +76,11 @@ pub fn run(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
         if current == out.contents {
             continue;
         }
-        let rel = out.path.strip_prefix(root).unwrap_or(&out.path).to_path_buf();
+        let rel = out
+            .path
+            .strip_prefix(root)
+            .unwrap_or(&out.path)
+            .to_path_buf();
         match mode {
             Mode::Write => {
                 if let Some(dir) = out.path.parent() {
@@ -92,9 +96,10 @@ pub fn run(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
                 let _ = write!(
                     report,
                     "{}",
-                    diff.unified_diff()
-                        .context_radius(2)
-                        .header(&format!("a/{}", rel.display()), &format!("b/{}", rel.display()))
+                    diff.unified_diff().context_radius(2).header(
+                        &format!("a/{}", rel.display()),
+                        &format!("b/{}", rel.display())
+                    )
                 );
             }
         }
@@ -188,16 +193,21 @@ fn generate_service(
     let value: Value = serde_yaml::from_str(&text)
         .map_err(|e| vec![spec_error(rel, None, format!("invalid YAML: {e}"))])?;
     let ops = validate(rel, &value)?;
-    let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone())
-        .map_err(|e| vec![spec_error(rel, None, format!("not a valid OpenAPI 3.0 document: {e}"))])?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone()).map_err(|e| {
+        vec![spec_error(
+            rel,
+            None,
+            format!("not a valid OpenAPI 3.0 document: {e}"),
+        )]
+    })?;
 
     let (client, mock) = match catch(|| generate_tokens(&spec)) {
         Ok(Ok(pair)) => pair,
         Ok(Err(message)) | Err(message) => return Err(vec![localize(rel, &spec, &ops, message)]),
     };
 
-    let client = finish_client(rel, &value, &ops, client)
-        .map_err(|m| vec![spec_error(rel, None, m)])?;
+    let client =
+        finish_client(rel, &value, &ops, client).map_err(|m| vec![spec_error(rel, None, m)])?;
     let mock = render(rel, mock).map_err(|m| vec![spec_error(rel, None, m)])?;
     let dir = root.join("crates").join(service).join("src");
     Ok((
@@ -228,7 +238,12 @@ struct Op {
 
 impl Op {
     fn label(&self) -> String {
-        format!("`{}` ({} {})", self.id, self.method.to_uppercase(), self.path)
+        format!(
+            "`{}` ({} {})",
+            self.id,
+            self.method.to_uppercase(),
+            self.path
+        )
     }
 }
 
@@ -250,7 +265,10 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
     let mut seen = BTreeSet::new();
     let global_security = doc.get("security");
     let empty = serde_json::Map::new();
-    let paths = doc.get("paths").and_then(Value::as_object).unwrap_or(&empty);
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     for (path, item) in paths {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
@@ -297,9 +315,15 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                     .and_then(Value::as_str)
                     .unwrap_or(id)
                     .to_string(),
-                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                deprecated: op
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 security,
-                text_plain: op.get("x-text-plain").and_then(Value::as_bool).unwrap_or(false),
+                text_plain: op
+                    .get("x-text-plain")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             });
         }
     }
@@ -308,7 +332,11 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
         collect_refs(components, &mut refs);
         for r in refs {
             if resolve(doc, &r).is_none() {
-                errors.push(spec_error(rel, None, format!("dangling $ref `{r}` in components")));
+                errors.push(spec_error(
+                    rel,
+                    None,
+                    format!("dangling $ref `{r}` in components"),
+                ));
             }
         }
     }
@@ -426,7 +454,12 @@ fn render(rel: &str, tokens: TokenStream) -> Result<String, String> {
 /// Adds what progenitor leaves out: `#[deprecated]` on deprecated
 /// operations, the default base URL, the auth table from `security`, the
 /// hooks that apply it, and `Client::from_config`.
-fn finish_client(rel: &str, doc: &Value, ops: &[Op], client: TokenStream) -> Result<String, String> {
+fn finish_client(
+    rel: &str,
+    doc: &Value,
+    ops: &[Op],
+    client: TokenStream,
+) -> Result<String, String> {
     let mut file: syn::File =
         syn::parse2(client).map_err(|e| format!("generated code does not parse: {e}"))?;
     for op in ops.iter().filter(|o| o.deprecated) {
@@ -445,10 +478,7 @@ fn finish_client(rel: &str, doc: &Value, ops: &[Op], client: TokenStream) -> Res
         }
     }
 
-    let base_url = match doc
-        .pointer("/servers/0/url")
-        .and_then(Value::as_str)
-    {
+    let base_url = match doc.pointer("/servers/0/url").and_then(Value::as_str) {
         Some(url) => quote!(Some(#url)),
         None => quote!(None),
     };
@@ -466,8 +496,14 @@ fn finish_client(rel: &str, doc: &Value, ops: &[Op], client: TokenStream) -> Res
                 ("authorization".to_string(), "Bearer ".to_string())
             }
             "apiKey" if s.get("in").and_then(Value::as_str) == Some("header") => (
-                s.get("name").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase(),
-                s.get("x-prefix").and_then(Value::as_str).unwrap_or("").to_string(),
+                s.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
+                s.get("x-prefix")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
             ),
             _ => {
                 return Err(format!(
@@ -475,7 +511,8 @@ fn finish_client(rel: &str, doc: &Value, ops: &[Op], client: TokenStream) -> Res
                 ))
             }
         };
-        schemes.push(quote!(authapi_core::Scheme { name: #name, header: #header, prefix: #prefix }));
+        schemes
+            .push(quote!(authapi_core::Scheme { name: #name, header: #header, prefix: #prefix }));
     }
     let mut known: BTreeMap<&str, ()> = BTreeMap::new();
     declared.keys().for_each(|k| {

@@ -230,7 +230,9 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(invalid("a base URL cannot carry a query or fragment".into()));
+        return Err(invalid(
+            "a base URL cannot carry a query or fragment".into(),
+        ));
     }
     Ok(url.trim_end_matches('/').to_string())
 }
@@ -372,7 +374,9 @@ impl Runtime {
         operation_id: &str,
     ) -> reqwest::Result<reqwest::Response> {
         let response = client.execute(request).await?;
-        let text_plain = table.operation(operation_id).is_some_and(|op| op.text_plain);
+        let text_plain = table
+            .operation(operation_id)
+            .is_some_and(|op| op.text_plain);
         let is_text = response
             .headers()
             .get(CONTENT_TYPE)

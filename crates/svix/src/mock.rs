@@ -9,23 +9,19 @@ pub mod operations {
     pub struct AppPortalAccessWhen(::httpmock::When);
     impl AppPortalAccessWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
-            Self(
-                inner
-                    .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*/$")
-                            .unwrap(),
-                    ),
-            )
+            Self(inner.method(::httpmock::Method::POST).path_matches(
+                regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*/$").unwrap(),
+            ))
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::AppPortalAccessAppId) -> Self {
-            let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/app-portal-access/{}/$", value.to_string()),
-                )
-                .unwrap();
+            let re = regex::Regex::new(&format!(
+                "^/api/v1/auth/app-portal-access/{}/$",
+                value.to_string()
+            ))
+            .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -52,8 +48,7 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::AppPortalAccessOut) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -61,8 +56,7 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -70,8 +64,7 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -79,8 +72,7 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -88,8 +80,7 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -97,8 +88,7 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -106,8 +96,7 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -118,22 +107,20 @@ pub mod operations {
     impl ExpireAllWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner
-                    .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all/$")
-                            .unwrap(),
-                    ),
+                inner.method(::httpmock::Method::POST).path_matches(
+                    regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all/$").unwrap(),
+                ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::ExpireAllAppId) -> Self {
-            let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/app/{}/expire-all/$", value.to_string()),
-                )
-                .unwrap();
+            let re = regex::Regex::new(&format!(
+                "^/api/v1/auth/app/{}/expire-all/$",
+                value.to_string()
+            ))
+            .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -163,8 +150,7 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -172,8 +158,7 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -181,8 +166,7 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -190,8 +174,7 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -199,8 +182,7 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -208,8 +190,7 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -220,22 +201,20 @@ pub mod operations {
     impl DashboardAccessWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner
-                    .method(::httpmock::Method::POST)
-                    .path_matches(
-                        regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*/$")
-                            .unwrap(),
-                    ),
+                inner.method(::httpmock::Method::POST).path_matches(
+                    regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*/$").unwrap(),
+                ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::DashboardAccessAppId) -> Self {
-            let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/dashboard-access/{}/$", value.to_string()),
-                )
-                .unwrap();
+            let re = regex::Regex::new(&format!(
+                "^/api/v1/auth/dashboard-access/{}/$",
+                value.to_string()
+            ))
+            .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -259,8 +238,7 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::DashboardAccessOut) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -268,8 +246,7 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -277,8 +254,7 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -286,8 +262,7 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -295,8 +270,7 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -304,8 +278,7 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -313,8 +286,7 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -357,8 +329,7 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -366,8 +337,7 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -375,8 +345,7 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -384,8 +353,7 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -393,8 +361,7 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -402,8 +369,7 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self
-                    .0
+                self.0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
