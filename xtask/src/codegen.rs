@@ -6,14 +6,14 @@
 //! Everything is generated in memory first; files are written only when every
 //! spec succeeded, so a bad spec never leaves half-written output behind.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 use serde_json::Value;
 
@@ -390,7 +390,10 @@ fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(authapi_core::Runtime))
         .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq")
+        // Schemas marked `x-rust-type` (the `Secret` type) use authapi-core's.
+        .with_crate("authapi-core", CrateVers::Any, None);
     s
 }
 
@@ -505,25 +508,21 @@ fn finish_client(
                     .unwrap_or("")
                     .to_string(),
             ),
-            _ => {
-                return Err(format!(
-                    "security scheme `{name}`: only http bearer and apiKey-in-header are supported"
-                ))
-            }
+            // Declared but unsupported schemes are fine as long as no
+            // operation uses them (checked below).
+            _ => continue,
         };
         schemes
             .push(quote!(authapi_core::Scheme { name: #name, header: #header, prefix: #prefix }));
     }
-    let mut known: BTreeMap<&str, ()> = BTreeMap::new();
-    declared.keys().for_each(|k| {
-        known.insert(k, ());
-    });
+    let known: BTreeSet<&str> = schemes_used(declared);
     let mut operations = Vec::new();
     for op in ops {
         for s in &op.security {
-            if !known.contains_key(s.as_str()) {
+            if !known.contains(s.as_str()) {
                 return Err(format!(
-                    "operation {}: security scheme `{s}` is not declared in components.securitySchemes",
+                    "operation {}: security scheme `{s}` is not declared in components.securitySchemes \
+                     as http bearer or an apiKey header",
                     op.label()
                 ));
             }
@@ -582,6 +581,22 @@ fn finish_client(
     };
     file.items.extend(glue.items);
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
+}
+
+/// Names of the schemes the runtime can send: http bearer, apiKey in a header.
+fn schemes_used(declared: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
+    declared
+        .iter()
+        .filter(|(_, s)| {
+            let kind = s.get("type").and_then(Value::as_str);
+            let bearer =
+                kind == Some("http") && s.get("scheme").and_then(Value::as_str) == Some("bearer");
+            let header =
+                kind == Some("apiKey") && s.get("in").and_then(Value::as_str) == Some("header");
+            bearer || header
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
 }
 
 fn readme_rows(service: &str, ops: &[Op]) -> String {

@@ -22,6 +22,9 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 
+mod secret;
+pub use secret::Secret;
+
 /// Default total timeout of one request (connect, send, receive the body).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default timeout for establishing a connection.

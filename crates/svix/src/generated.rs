@@ -70,7 +70,9 @@ pub mod types {
         }
     }
     ///`AppPortalAccessIn`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     pub struct AppPortalAccessIn {
         ///Feature flags to unlock in the portal session.
         #[serde(
@@ -151,10 +153,11 @@ pub mod types {
         }
     }
     ///`AppPortalAccessOut`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     pub struct AppPortalAccessOut {
-        ///The portal token itself (`appsk_...`).
-        pub token: ::std::string::String,
+        pub token: ::authapi_core::Secret,
         ///Magic-login link to the consumer portal; the secret is in the URL fragment.
         pub url: AppPortalAccessOutUrl,
     }
@@ -220,7 +223,13 @@ pub mod types {
     }
     ///`ApplicationTokenExpireIn`
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ApplicationTokenExpireIn {
         ///Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
@@ -295,10 +304,11 @@ pub mod types {
         }
     }
     ///`DashboardAccessOut`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     pub struct DashboardAccessOut {
-        ///The portal token itself.
-        pub token: ::std::string::String,
+        pub token: ::authapi_core::Secret,
         ///Magic-login link to the consumer portal.
         pub url: DashboardAccessOutUrl,
     }
@@ -425,7 +435,9 @@ pub mod types {
         }
     }
     ///`HttpErrorOut`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     pub struct HttpErrorOut {
         ///Stable error identifier, e.g. `authentication_failed`.
         pub code: ::std::string::String,
@@ -439,7 +451,13 @@ pub mod types {
     }
     ///`HttpValidationError`
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct HttpValidationError {
         ///One entry per failing field.
@@ -452,7 +470,9 @@ pub mod types {
         }
     }
     ///Any error body: `HttpErrorOut` (401, 403, 404, 409, 429) or `HTTPValidationError` (422). Not in the upstream document; see the header comment.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     #[serde(untagged)]
     pub enum SvixError {
         ErrorOut(HttpErrorOut),
@@ -469,7 +489,9 @@ pub mod types {
         }
     }
     ///`ValidationError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
     pub struct ValidationError {
         ///Location of the bad value, e.g. `["body", "expiry"]`.
         pub loc: ::std::vec::Vec<::std::string::String>,
@@ -533,7 +555,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct AppPortalAccessOut {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
             url: ::std::result::Result<super::AppPortalAccessOutUrl, ::std::string::String>,
         }
         impl ::std::default::Default for AppPortalAccessOut {
@@ -547,7 +569,7 @@ pub mod types {
         impl AppPortalAccessOut {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::authapi_core::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -627,7 +649,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct DashboardAccessOut {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
             url: ::std::result::Result<super::DashboardAccessOutUrl, ::std::string::String>,
         }
         impl ::std::default::Default for DashboardAccessOut {
@@ -641,7 +663,7 @@ pub mod types {
         impl DashboardAccessOut {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::authapi_core::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value

@@ -1,0 +1,50 @@
+//! Credentials for Giant Swarm: `Authorization: giantswarm <token>`.
+
+use base64::Engine as _;
+
+use crate::{generated::AUTH, types, Client, ConfigError, Error, Secret};
+
+const TOKEN: &str = "AuthorizationHeaderToken";
+
+impl types::V4CreateAuthTokenRequest {
+    /// A login body from a plain password: the API wants the standard
+    /// base64 of its UTF-8 bytes in `password_base64`.
+    pub fn with_password(email: &str, password: &str) -> Self {
+        Self {
+            email: Some(email.to_string()),
+            password_base64: Some(Secret::new(
+                base64::engine::general_purpose::STANDARD.encode(password.as_bytes()),
+            )),
+        }
+    }
+}
+
+impl Client {
+    /// Sets the token sent as `Authorization: giantswarm <token>`.
+    pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
+        self.inner.set_credential(&AUTH, TOKEN, token)
+    }
+
+    /// Logs in with `create_auth_token` and keeps the token for logout.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<types::V4CreateAuthTokenResponse, Error<types::V4GenericResponse>> {
+        let created = self
+            .create_auth_token()
+            .body(types::V4CreateAuthTokenRequest::with_password(
+                email, password,
+            ))
+            .send()
+            .await?
+            .into_inner();
+        let token = created
+            .auth_token
+            .as_ref()
+            .ok_or_else(|| Error::Custom("login answered 200 without an auth_token".into()))?;
+        self.set_token(token.expose())
+            .map_err(|e| Error::Custom(e.to_string()))?;
+        Ok(created)
+    }
+}

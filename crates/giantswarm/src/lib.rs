@@ -1,0 +1,49 @@
+//! Typed client for the [Giant Swarm](https://www.giantswarm.io) API v4
+//! auth-token endpoints: log in (create a token) and log out (delete it).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use authapi_giantswarm::{Client, Config};
+//!
+//! // No fixed host: name your installation's API.
+//! let client = Client::from_config(
+//!     Config::new().base_url("https://api.g8s.example.eu-central-1.aws.gigantic.io"),
+//! )?;
+//! // The password is base64-encoded for `password_base64` by the client.
+//! client.login("me@example.com", "correct horse").await?;
+//! let bye = client.delete_auth_token().x_request_id("req-42").send().await?;
+//! println!("{:?}", bye.code);
+//! # Ok(()) }
+//! ```
+//!
+//! # How the crate is organised
+//!
+//! * [`Client`]: `create_auth_token` and `delete_auth_token`, each a request
+//!   builder (the optional `X-Request-ID`, `X-Giant-Swarm-Activity` and
+//!   `X-Giant-Swarm-CmdLine` headers are builder methods);
+//!   [`Client::login`] logs in with a plain password and keeps the token.
+//! * [`types`]: bodies; the password and token are [`Secret`]s.
+//! * [`Error`]: a 401 arrives as `Error::ErrorResponse` holding a
+//!   [`types::V4GenericResponse`] (`code`, `message`).
+//! * [`Config`]: the base URL is required ([`ConfigError::MissingBaseUrl`]
+//!   otherwise; there is no localhost fallback), timeouts, `reqwest::Client`.
+//! * `mock` (feature `mock`): typed httpmock helpers.
+//!
+//! # Wire notes
+//!
+//! The token travels as `Authorization: giantswarm <token>` (marked
+//! sensitive); login sends no `Authorization`, as the official CLI does. The
+//! `api-version` header progenitor adds is removed.
+//!
+//! Generated from `specs/giantswarm.yaml` by `cargo xtask codegen`; only
+//! `lib.rs` and `auth.rs` are written by hand.
+
+mod auth;
+#[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
+mod generated;
+#[cfg(feature = "mock")]
+#[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
+pub mod mock;
+
+pub use authapi_core::{Config, ConfigError, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use generated::*;

@@ -1,0 +1,52 @@
+//! Typed client for the [Glowmarkt](https://glowmarkt.com) (Hildebrand
+//! "Bright") authentication API: log in, list, renew and revoke tokens.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use authapi_glowmarkt::Client;
+//!
+//! // The application id travels in the `applicationId` header of every call.
+//! let client = Client::with_application_id("b0f1b774-a586-4f72-9edd-27ead8aa7a8d")?;
+//! // Logs in and keeps the JWT: later calls send it in the `token` header.
+//! let session = client.login("me@example.com", "correct horse").await?;
+//! println!("token expires at {:?} (Unix seconds)", session.exp);
+//! let tokens = client.get_token_of_user().send().await?;
+//! println!("{} active tokens", tokens.len());
+//! client.delete_token().send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # How the crate is organised
+//!
+//! * [`Client`]: one method per operation, each returning a request builder
+//!   whose `send()` performs the call; [`Client::login`] and
+//!   [`Client::renew_token`] also store the token they get.
+//! * [`types`]: request and response bodies (serde, `schemars::JsonSchema`).
+//!   Passwords and tokens are [`Secret`]s, redacted in `Debug`.
+//! * [`Error`]: what `send()` returns on failure. Every documented error
+//!   status (400, 401, 500) arrives as `Error::ErrorResponse` holding a
+//!   [`types::GlowmarktError`], which accepts all the loosely typed bodies
+//!   the service sends (`{"error": ...}`, `{"valid": false}`).
+//! * [`Config`]: base URL (default `https://api.glowmarkt.com/api/v0-1`),
+//!   timeouts, or your own `reqwest::Client`.
+//! * `mock` (feature `mock`): typed httpmock helpers.
+//!
+//! # Wire notes
+//!
+//! Credentials are two plain headers, `applicationId` on every call and
+//! `token` on every call but login; never `Authorization: Bearer`. Both are
+//! marked sensitive. The `api-version` header progenitor adds is removed:
+//! Glowmarkt does not define it.
+//!
+//! Generated from `specs/glowmarkt.yaml` by `cargo xtask codegen`; only
+//! `lib.rs` and `auth.rs` are written by hand.
+
+mod auth;
+#[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
+mod generated;
+#[cfg(feature = "mock")]
+#[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
+pub mod mock;
+
+pub use authapi_core::{Config, ConfigError, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use generated::*;
