@@ -1,0 +1,306 @@
+//! A tour of every client against in-process typed mocks on 127.0.0.1: each
+//! service's real flow (log in, use the token, refresh or verify, log out),
+//! with no network and no credentials. Run it with `cargo run --example tour`.
+//!
+//! Each mock also checks the credentials on the wire, so a step only
+//! succeeds if the client sent exactly what the service expects.
+#![allow(clippy::result_large_err)]
+
+use std::error::Error;
+
+use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config};
+use httpmock::MockServer;
+use serde_json::{from_value, json};
+
+type Res = Result<(), Box<dyn Error>>;
+
+fn step(service: &str, what: &str, result: impl std::fmt::Display) {
+    println!("  [{service}] {what}: {result}");
+}
+
+async fn glowmarkt_tour() -> Res {
+    use glowmarkt::mock::MockServerExt;
+    let server = MockServer::start_async().await;
+    let app = "b0f1b774-a586-4f72-9edd-27ead8aa7a8d";
+    server.username_login(|when, then| {
+        let when = when.body(
+            &from_value(json!({"username": "demo@example.com", "password": "demo"})).unwrap(),
+        );
+        when.into_inner()
+            .header("applicationId", app)
+            .header_missing("token");
+        then.ok(&from_value(
+            json!({"valid": true, "exp": 1_795_000_000, "token": "jwt-1", "accountId": "acc-1"}),
+        )
+        .unwrap());
+    });
+    server.get_token_of_user(|when, then| {
+        when.into_inner().header("applicationId", app).header("token", "jwt-1");
+        then.ok(&from_value(json!([{"tokenId": "t-1", "createdAt": "2026-11-22T10:00:00Z", "authenticationFramework": "jwt"}])).unwrap());
+    });
+    server.new_token(|when, then| {
+        when.into_inner().header("token", "jwt-1");
+        then.ok(
+            &from_value(json!({"valid": true, "exp": 1_796_000_000, "token": "jwt-2"})).unwrap(),
+        );
+    });
+    server.delete_token(|when, then| {
+        when.into_inner().header("token", "jwt-2");
+        then.ok(&from_value(json!({"valid": true})).unwrap());
+    });
+
+    let client = glowmarkt::Client::from_config(Config::new().base_url(server.base_url()))?;
+    client.set_application_id(app)?;
+    let session = client.login("demo@example.com", "demo").await?;
+    step(
+        "glowmarkt",
+        "login",
+        format!("valid={:?}, exp={:?}", session.valid, session.exp),
+    );
+    let tokens = client.get_token_of_user().send().await?;
+    step(
+        "glowmarkt",
+        "get_token_of_user",
+        format!("{} token(s), first {:?}", tokens.len(), tokens[0].token_id),
+    );
+    let renewed = client.renew_token().await?;
+    step(
+        "glowmarkt",
+        "new_token",
+        format!("new expiry {:?}", renewed.exp),
+    );
+    let deleted = client.delete_token().send().await?;
+    step(
+        "glowmarkt",
+        "delete_token",
+        format!("valid={:?}", deleted.valid),
+    );
+    Ok(())
+}
+
+async fn kleister_tour() -> Res {
+    use kleister::mock::MockServerExt;
+    let server = MockServer::start_async().await;
+    server.login_user(|when, then| {
+        when.body(&from_value(json!({"username": "admin", "password": "admin"})).unwrap());
+        then.ok(
+            &from_value(json!({"token": "k.jwt.1", "expires_at": "2026-11-22T18:00:00Z"})).unwrap(),
+        );
+    });
+    server.verify_auth(|when, then| {
+        when.token("k.jwt.1");
+        then.ok(
+            &from_value(json!({"username": "admin", "created_at": "2026-11-22T16:00:00Z"}))
+                .unwrap(),
+        );
+    });
+    server.refresh_auth(|when, then| {
+        when.into_inner().header("X-API-Key", "k.jwt.1");
+        then.ok(
+            &from_value(json!({"token": "k.jwt.2", "expires_at": "2026-11-22T19:00:00Z"})).unwrap(),
+        );
+    });
+
+    // The typed mocks serve the spec's paths at the server root.
+    let client = kleister::Client::from_config(Config::new().base_url(server.base_url()))?;
+    let token = client.login("admin", "admin").await?;
+    step(
+        "kleister",
+        "login_user",
+        format!("expires_at {}", token.expires_at),
+    );
+    let who = client
+        .verify_auth()
+        .token(token.token.expose())
+        .send()
+        .await?;
+    step(
+        "kleister",
+        "verify_auth",
+        format!("issued to {} at {}", who.username, who.created_at),
+    );
+    let refreshed = client.refresh().await?;
+    step(
+        "kleister",
+        "refresh_auth",
+        format!("new expiry {}", refreshed.expires_at),
+    );
+    Ok(())
+}
+
+async fn svix_tour() -> Res {
+    use svix::mock::MockServerExt;
+    let server = MockServer::start_async().await;
+    let app = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
+    server.app_portal_access(|when, then| {
+        let when = when.app_id(&app.parse().unwrap()).idempotency_key("tour-1");
+        when.into_inner()
+            .header("authorization", "Bearer sk_demo.eu");
+        then.ok(&from_value(
+            json!({"url": "https://app.svix.com/login#key=demo", "token": "appsk_demo"}),
+        )
+        .unwrap());
+    });
+    server.expire_all(|when, then| {
+        when.app_id(&app.parse().unwrap())
+            .body(&svix::types::ApplicationTokenExpireIn { expiry: Some(60) });
+        then.no_content();
+    });
+
+    let client = svix::Client::with_token("sk_demo.eu")?;
+    step("svix", "region from token", client.base_url());
+    let client = svix::Client::from_config(Config::new().base_url(server.base_url()))?;
+    client.set_token("sk_demo.eu")?;
+    let access = client
+        .app_portal_access()
+        .app_id(app)
+        .idempotency_key("tour-1")
+        .body(svix::types::AppPortalAccessIn::default())
+        .send()
+        .await?;
+    step(
+        "svix",
+        "app_portal_access",
+        format!("url {}, token {:?}", *access.url, access.token),
+    );
+    let expired = client
+        .expire_all()
+        .app_id(app)
+        .body(svix::types::ApplicationTokenExpireIn { expiry: Some(60) })
+        .send()
+        .await?;
+    step("svix", "expire_all", expired.status());
+    Ok(())
+}
+
+async fn giantswarm_tour() -> Res {
+    use giantswarm::mock::MockServerExt;
+    let server = MockServer::start_async().await;
+    server.create_auth_token(|when, then| {
+        let when = when.body(&giantswarm::types::V4CreateAuthTokenRequest::with_password(
+            "demo@example.com",
+            "demo",
+        ));
+        when.into_inner().header_missing("authorization");
+        then.ok(&from_value(json!({"auth_token": "gs-token-1"})).unwrap());
+    });
+    server.delete_auth_token(|when, then| {
+        when.into_inner()
+            .header("authorization", "giantswarm gs-token-1");
+        then.ok(&from_value(json!({"code": "RESOURCE_DELETED", "message": "logged out"})).unwrap());
+    });
+
+    let client = giantswarm::Client::from_config(Config::new().base_url(server.base_url()))?;
+    let created = client.login("demo@example.com", "demo").await?;
+    step(
+        "giantswarm",
+        "create_auth_token",
+        format!("token {:?}", created.auth_token),
+    );
+    let bye = client
+        .delete_auth_token()
+        .x_giant_swarm_activity("tour")
+        .send()
+        .await?;
+    step(
+        "giantswarm",
+        "delete_auth_token",
+        format!("{:?}: {:?}", bye.code, bye.message),
+    );
+    Ok(())
+}
+
+async fn nuextract_tour() -> Res {
+    use nuextract::{mock::MockServerExt, types::TokenRequest};
+    let server = MockServer::start_async().await;
+    let cb = "http://localhost:8080/cb";
+    server.login_url(|when, then| {
+        when.redirect_uri(cb);
+        then.into_inner()
+            .status(200)
+            .header("content-type", "text/plain")
+            .body("https://users.numind.ai/realms/extract-platform/protocol/openid-connect/auth?client_id=demo");
+    });
+    server.exchange_token(|when, then| {
+        when.body(&TokenRequest::code("code-1", cb));
+        then.ok(&from_value(json!({"token": "nu-access", "expiresIn": 300, "refreshToken": "nu-refresh", "refreshExpiresIn": 1800})).unwrap());
+    });
+    server.current_user(|when, then| {
+        when.into_inner()
+            .header("authorization", "Bearer nu-access");
+        then.ok(&from_value(json!({"email": "demo@example.com"})).unwrap());
+    });
+    server.create_user_token(|when, then| {
+        when.body(&from_value(json!({"name": "tour"})).unwrap());
+        then.ok(&from_value(json!({"id": "ut-1", "name": "tour", "token": "nu-user", "userId": "u-1", "createdAt": "2026-11-22T16:00:00Z", "expiresAt": "2027-11-22T16:00:00Z"})).unwrap());
+    });
+    server.delete_user_token(|when, then| {
+        when.user_token_id("ut-1");
+        then.ok();
+    });
+    server.logout(|when, then| {
+        when.body(&"nu-refresh".into());
+        then.ok(&serde_json::Map::new());
+    });
+
+    let client = nuextract::Client::from_config(Config::new().base_url(server.base_url()))?;
+    let url = client
+        .login_url()
+        .redirect_uri(cb)
+        .send()
+        .await?
+        .into_inner();
+    step("nuextract", "login_url", &url);
+    let tokens = client
+        .exchange_token()
+        .body(TokenRequest::code("code-1", cb))
+        .send()
+        .await?;
+    step(
+        "nuextract",
+        "exchange_token",
+        format!("expires in {} s", tokens.expires_in),
+    );
+    client.set_token(tokens.token.expose())?;
+    let me = client.current_user().send().await?;
+    step("nuextract", "current_user", &me.email);
+    let ut = client
+        .create_user_token()
+        .body_map(|b| b.name("tour"))
+        .send()
+        .await?;
+    step("nuextract", "create_user_token", format!("id {}", ut.id));
+    let del = client
+        .delete_user_token()
+        .user_token_id(ut.id.as_str())
+        .send()
+        .await?;
+    step("nuextract", "delete_user_token", del.status());
+    let refresh = tokens
+        .into_inner()
+        .refresh_token
+        .ok_or("no refresh token")?;
+    client.logout().body(refresh).send().await?;
+    step("nuextract", "logout", "ok");
+    Ok(())
+}
+
+fn report(name: &str, result: Res) -> Res {
+    match &result {
+        Ok(()) => println!("{name}: ok"),
+        Err(e) => eprintln!("{name}: FAILED: {e}"),
+    }
+    result
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    println!("authapi tour: every service against a typed mock on 127.0.0.1");
+    report("glowmarkt", glowmarkt_tour().await)?;
+    report("kleister", kleister_tour().await)?;
+    report("svix", svix_tour().await)?;
+    report("giantswarm", giantswarm_tour().await)?;
+    report("nuextract", nuextract_tour().await)?;
+    println!("all five services: ok");
+    Ok(())
+}
