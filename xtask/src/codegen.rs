@@ -25,6 +25,7 @@ pub enum Mode {
 
 const README_BEGIN: &str = "<!-- operations:begin (cargo xtask codegen) -->";
 const README_END: &str = "<!-- operations:end -->";
+const MAX_DIFF_LINES: usize = 60;
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -92,15 +93,25 @@ pub fn run(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
             }
             Mode::Check => {
                 let diff = similar::TextDiff::from_lines(&current, &out.contents);
-                let _ = writeln!(report, "stale: {}", rel.display());
-                let _ = write!(
-                    report,
-                    "{}",
-                    diff.unified_diff().context_radius(2).header(
+                let text = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(
                         &format!("a/{}", rel.display()),
-                        &format!("b/{}", rel.display())
+                        &format!("b/{}", rel.display()),
                     )
-                );
+                    .to_string();
+                let _ = writeln!(report, "stale: {}", rel.display());
+                // A long diff would bury the verdict; the command below
+                // regenerates everything anyway.
+                let diff_lines: Vec<&str> = text.lines().collect();
+                for line in diff_lines.iter().take(MAX_DIFF_LINES) {
+                    let _ = writeln!(report, "{line}");
+                }
+                if diff_lines.len() > MAX_DIFF_LINES {
+                    let more = diff_lines.len() - MAX_DIFF_LINES;
+                    let _ = writeln!(report, "... ({more} more diff lines)");
+                }
             }
         }
         stale.push(rel);

@@ -62,7 +62,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::V4CreateAuthTokenResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -70,7 +71,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::V4GenericResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -130,7 +132,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::V4GenericResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -138,7 +141,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::V4GenericResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),

@@ -32,7 +32,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::InlineResponse2008) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -40,7 +41,8 @@ pub mod operations {
         }
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -48,7 +50,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -56,7 +59,8 @@ pub mod operations {
         }
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(500u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -86,7 +90,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::InlineResponse2001) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -94,7 +99,8 @@ pub mod operations {
         }
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -102,7 +108,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -110,7 +117,8 @@ pub mod operations {
         }
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(500u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -140,7 +148,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::InlineResponse2009) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -148,7 +157,8 @@ pub mod operations {
         }
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -156,7 +166,8 @@ pub mod operations {
         }
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(500u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -186,7 +197,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &::std::vec::Vec<types::TokenDocument>) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -194,7 +206,8 @@ pub mod operations {
         }
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -202,7 +215,8 @@ pub mod operations {
         }
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(500u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -222,7 +236,8 @@ pub mod operations {
             self.0
         }
         pub fn token_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/auth/token/{}$", value.to_string())).unwrap();
+            let re = regex::Regex::new(&format!("^/auth/token/{}$", value.to_string()))
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -236,7 +251,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &::std::vec::Vec<types::IsValidRes>) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -244,7 +260,8 @@ pub mod operations {
         }
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -252,7 +269,8 @@ pub mod operations {
         }
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(500u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),

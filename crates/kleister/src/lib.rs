@@ -44,8 +44,10 @@
 
 mod auth;
 #[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
+#[rustfmt::skip] // prettyplease's layout is what `cargo xtask codegen --check` compares
 mod generated;
 #[cfg(feature = "mock")]
+#[rustfmt::skip]
 #[allow(clippy::all, dead_code, unused_imports, rustdoc::all, missing_docs)]
 pub mod mock;
 

@@ -32,7 +32,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::AuthToken) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -41,7 +42,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -50,7 +52,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -80,7 +83,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::AuthToken) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -89,7 +93,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -98,7 +103,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -118,7 +124,8 @@ pub mod operations {
             self.0
         }
         pub fn token(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/auth/verify/{}$", value.to_string())).unwrap();
+            let re = regex::Regex::new(&format!("^/auth/verify/{}$", value.to_string()))
+                .unwrap();
             Self(self.0.path_matches(re))
         }
     }
@@ -132,7 +139,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::AuthVerify) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -141,7 +149,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -150,7 +159,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),

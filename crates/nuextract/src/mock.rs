@@ -32,7 +32,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &str) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -41,7 +42,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -50,7 +52,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -86,7 +89,8 @@ pub mod operations {
             value: &::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -95,7 +99,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -104,7 +109,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -134,7 +140,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::User) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -143,7 +150,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -152,7 +160,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -185,7 +194,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::TokenResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -194,7 +204,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -203,7 +214,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -233,7 +245,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &::std::vec::Vec<types::UserTokenResponse>) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -242,7 +255,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -251,7 +265,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -284,7 +299,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::UserTokenResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -293,7 +309,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -302,7 +319,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -315,14 +333,18 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::PUT)
-                    .path_matches(regex::Regex::new("^/api/auth/user-tokens/[^/]*$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/api/auth/user-tokens/[^/]*$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn user_token_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/api/auth/user-tokens/{}$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!("^/api/auth/user-tokens/{}$", value.to_string()),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -340,7 +362,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::UserTokenResponse) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -349,7 +372,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -358,7 +382,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -371,14 +396,18 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::DELETE)
-                    .path_matches(regex::Regex::new("^/api/auth/user-tokens/[^/]*$").unwrap()),
+                    .path_matches(
+                        regex::Regex::new("^/api/auth/user-tokens/[^/]*$").unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn user_token_id(self, value: &str) -> Self {
-            let re = regex::Regex::new(&format!("^/api/auth/user-tokens/{}$", value.to_string()))
+            let re = regex::Regex::new(
+                    &format!("^/api/auth/user-tokens/{}$", value.to_string()),
+                )
                 .unwrap();
             Self(self.0.path_matches(re))
         }
@@ -397,7 +426,8 @@ pub mod operations {
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -406,7 +436,8 @@ pub mod operations {
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
-                self.0
+                self
+                    .0
                     .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),

@@ -9,19 +9,23 @@ pub mod operations {
     pub struct AppPortalAccessWhen(::httpmock::When);
     impl AppPortalAccessWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
-            Self(inner.method(::httpmock::Method::POST).path_matches(
-                regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*/$").unwrap(),
-            ))
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*/$")
+                            .unwrap(),
+                    ),
+            )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::AppPortalAccessAppId) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/api/v1/auth/app-portal-access/{}/$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/auth/app-portal-access/{}/$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -48,7 +52,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::AppPortalAccessOut) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -56,7 +61,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -64,7 +70,8 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -72,7 +79,8 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -80,7 +88,8 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -88,7 +97,8 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -96,7 +106,8 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -107,20 +118,22 @@ pub mod operations {
     impl ExpireAllWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner.method(::httpmock::Method::POST).path_matches(
-                    regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all/$").unwrap(),
-                ),
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all/$")
+                            .unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::ExpireAllAppId) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/api/v1/auth/app/{}/expire-all/$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/auth/app/{}/expire-all/$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -150,7 +163,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -158,7 +172,8 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -166,7 +181,8 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -174,7 +190,8 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -182,7 +199,8 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -190,7 +208,8 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -201,20 +220,22 @@ pub mod operations {
     impl DashboardAccessWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
-                inner.method(::httpmock::Method::POST).path_matches(
-                    regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*/$").unwrap(),
-                ),
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*/$")
+                            .unwrap(),
+                    ),
             )
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
         pub fn app_id(self, value: &types::DashboardAccessAppId) -> Self {
-            let re = regex::Regex::new(&format!(
-                "^/api/v1/auth/dashboard-access/{}/$",
-                value.to_string()
-            ))
-            .unwrap();
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/auth/dashboard-access/{}/$", value.to_string()),
+                )
+                .unwrap();
             Self(self.0.path_matches(re))
         }
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
@@ -238,7 +259,8 @@ pub mod operations {
         }
         pub fn ok(self, value: &types::DashboardAccessOut) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(200u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -246,7 +268,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -254,7 +277,8 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -262,7 +286,8 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -270,7 +295,8 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -278,7 +304,8 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -286,7 +313,8 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -329,7 +357,8 @@ pub mod operations {
         }
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(401u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -337,7 +366,8 @@ pub mod operations {
         }
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(403u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -345,7 +375,8 @@ pub mod operations {
         }
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(404u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -353,7 +384,8 @@ pub mod operations {
         }
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(409u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -361,7 +393,8 @@ pub mod operations {
         }
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(422u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
@@ -369,7 +402,8 @@ pub mod operations {
         }
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
-                self.0
+                self
+                    .0
                     .status(429u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
