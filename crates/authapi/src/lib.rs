@@ -26,3 +26,8 @@ pub use authapi_kleister as kleister;
 pub use authapi_nuextract as nuextract;
 #[cfg(feature = "svix")]
 pub use authapi_svix as svix;
+
+// The README's Rust examples compile as doc tests of this crate.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -15,7 +15,7 @@
 //!     .body(AppPortalAccessIn::default())
 //!     .send()
 //!     .await?;
-//! println!("portal link: {}", access.url);
+//! println!("portal link: {}", *access.url);
 //! # Ok(()) }
 //! ```
 //!
