@@ -245,6 +245,7 @@ struct Op {
     deprecated: bool,
     security: Vec<String>,
     text_plain: bool,
+    redact_url: bool,
 }
 
 impl Op {
@@ -317,6 +318,21 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                 .and_then(Value::as_object)
                 .map(|req| req.keys().cloned().collect())
                 .unwrap_or_default();
+            // A path parameter marked `x-secret` keeps the URL out of errors.
+            let redact_url = op
+                .get("parameters")
+                .into_iter()
+                .chain(item.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => resolve(doc, r),
+                    None => Some(p),
+                })
+                .any(|p| {
+                    p.get("in").and_then(Value::as_str) == Some("path")
+                        && p.get("x-secret").and_then(Value::as_bool) == Some(true)
+                });
             ops.push(Op {
                 id: id.to_string(),
                 method: method.to_string(),
@@ -335,6 +351,7 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                     .get("x-text-plain")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                redact_url,
             });
         }
     }
@@ -541,7 +558,13 @@ fn finish_client(
         let id = &op.id;
         let sec = &op.security;
         let text_plain = op.text_plain;
-        operations.push(quote!(authapi_core::Operation { id: #id, schemes: &[#(#sec),*], text_plain: #text_plain }));
+        let redact_url = op.redact_url;
+        operations.push(quote!(authapi_core::Operation {
+            id: #id,
+            schemes: &[#(#sec),*],
+            text_plain: #text_plain,
+            redact_url: #redact_url,
+        }));
     }
 
     let glue: syn::File = syn::parse_quote! {
@@ -580,8 +603,8 @@ fn finish_client(
             /// URL (default [`DEFAULT_BASE_URL`]), timeouts, HTTP client. No
             /// credential is set yet.
             pub fn from_config(config: authapi_core::Config) -> Result<Self, authapi_core::ConfigError> {
-                let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-                Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+                let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+                Ok(Self::new_with_client(&baseurl, http, runtime))
             }
 
             /// The base URL requests go to.

@@ -29,6 +29,10 @@ pub use secret::Secret;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default timeout for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on a response body. Auth responses are a few hundred bytes;
+/// the cap keeps a broken or hostile server from making the client buffer
+/// an unbounded body (progenitor reads whole bodies into memory).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// How one security scheme of a spec travels on the wire.
 #[derive(Debug)]
@@ -51,6 +55,9 @@ pub struct Operation {
     /// The server answers some statuses with `text/plain`; decode those
     /// bodies as JSON strings.
     pub text_plain: bool,
+    /// A path parameter is a secret (`x-secret`): keep the URL out of
+    /// errors and responses.
+    pub redact_url: bool,
 }
 
 /// The security facts of one spec, emitted by `cargo xtask codegen`.
@@ -135,6 +142,7 @@ pub struct Config {
     connect_timeout: Duration,
     user_agent: String,
     http_client: Option<reqwest::Client>,
+    max_response_bytes: usize,
 }
 
 impl Default for Config {
@@ -145,6 +153,7 @@ impl Default for Config {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: concat!("authapi/", env!("CARGO_PKG_VERSION")).to_string(),
             http_client: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -190,12 +199,20 @@ impl Config {
         self
     }
 
+    /// Largest response body the client reads (default 1 MiB); a longer
+    /// body fails the call with `Error::ResponseBodyError`.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Checks the base URL (or falls back to `default_base_url`) and builds
-    /// the HTTP client. Used by the generated `Client::from_config`.
+    /// the HTTP client and runtime. Used by the generated
+    /// `Client::from_config`.
     pub fn build(
         &self,
         default_base_url: Option<&str>,
-    ) -> Result<(String, reqwest::Client), ConfigError> {
+    ) -> Result<(String, reqwest::Client, Runtime), ConfigError> {
         let base = match (&self.base_url, default_base_url) {
             (Some(url), _) => url.as_str(),
             (None, Some(url)) => url,
@@ -214,7 +231,11 @@ impl Config {
                     .map_err(ConfigError::Http)?
             }
         };
-        Ok((base, http))
+        let runtime = Runtime {
+            credentials: Credentials::default(),
+            max_response_bytes: self.max_response_bytes,
+        };
+        Ok((base, http, runtime))
     }
 }
 
@@ -277,9 +298,19 @@ impl Credentials {
 
 /// The inner value of every generated `Client`: its credentials and the
 /// per-request behaviour the generator cannot express.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Runtime {
     credentials: Credentials,
+    max_response_bytes: usize,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime {
+            credentials: Credentials::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
 impl fmt::Debug for Runtime {
@@ -289,6 +320,7 @@ impl fmt::Debug for Runtime {
         let names: Vec<&str> = guard.iter().map(|(n, _)| *n).collect();
         f.debug_struct("Runtime")
             .field("credentials_set", &names)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -366,9 +398,11 @@ impl Runtime {
         Ok(())
     }
 
-    /// Sends the request. For operations flagged `text_plain`, a
-    /// `text/plain` answer is re-encoded as a JSON string so that the typed
-    /// decoder hands it to the caller as a `String`.
+    /// Sends the request, then: caps the body at `max_response_bytes`;
+    /// for operations flagged `text_plain`, re-encodes a `text/plain`
+    /// answer as a JSON string so the typed decoder hands it over as a
+    /// `String`; for `redact_url` operations, keeps the URL (which holds a
+    /// secret) out of errors and of the response.
     pub async fn exec(
         &self,
         table: &AuthTable,
@@ -376,31 +410,156 @@ impl Runtime {
         request: reqwest::Request,
         operation_id: &str,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = client.execute(request).await?;
-        let text_plain = table
-            .operation(operation_id)
-            .is_some_and(|op| op.text_plain);
-        let is_text = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().starts_with("text/plain"));
-        if !(text_plain && is_text) {
+        let op = table.operation(operation_id);
+        let redact = op.is_some_and(|op| op.redact_url);
+        let response = match client.execute(request).await {
+            Ok(r) => r,
+            Err(e) if redact => return Err(e.without_url()),
+            Err(e) => return Err(e),
+        };
+        let text_plain = op.is_some_and(|op| op.text_plain)
+            && response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().starts_with("text/plain"));
+        let within_limit = response
+            .content_length()
+            .is_some_and(|n| n <= self.max_response_bytes as u64);
+        if within_limit && !text_plain && !redact {
+            // The common case: a declared, small body passes untouched.
             return Ok(response);
         }
+
         let status = response.status();
         let version = response.version();
         let mut headers = response.headers().clone();
-        let bytes = response.bytes().await?;
-        let text = String::from_utf8_lossy(&bytes);
-        let json = serde_json::to_vec(&serde_json::Value::String(text.into_owned()))
-            .expect("a JSON string always serializes");
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.remove(reqwest::header::CONTENT_LENGTH);
-        let mut rebuilt = http::Response::new(reqwest::Body::from(json));
+        let body = if text_plain {
+            match limited::read(response, self.max_response_bytes).await? {
+                Some(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    headers.remove(reqwest::header::CONTENT_LENGTH);
+                    reqwest::Body::from(serde_json::Value::String(text).to_string())
+                }
+                None => limited::too_large(self.max_response_bytes),
+            }
+        } else if within_limit {
+            reqwest::Body::wrap_stream(response.bytes_stream())
+        } else {
+            limited::body(response, self.max_response_bytes)
+        };
+        // Rebuilt from parts, the response no longer carries the URL.
+        let mut rebuilt = http::Response::new(body);
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;
         *rebuilt.headers_mut() = headers;
         Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+mod limited {
+    //! Response bodies with a size cap.
+
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use futures_core::Stream;
+
+    type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+    /// The error a too-long body fails with (the source of the caller's
+    /// `Error::ResponseBodyError`).
+    #[derive(Debug)]
+    pub struct BodyTooLarge {
+        pub limit: usize,
+    }
+
+    impl std::fmt::Display for BodyTooLarge {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(
+                f,
+                "response body exceeds the client's limit of {} bytes (Config::max_response_bytes)",
+                self.limit
+            )
+        }
+    }
+
+    impl std::error::Error for BodyTooLarge {}
+
+    struct Limited {
+        inner: Chunks,
+        remaining: usize,
+        limit: usize,
+    }
+
+    impl Stream for Limited {
+        type Item = Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            match self.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    if chunk.len() > self.remaining {
+                        let limit = self.limit;
+                        // Stop reading: the rest of the body is never buffered.
+                        self.remaining = 0;
+                        self.inner = Box::pin(futures_empty());
+                        return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
+                    }
+                    self.remaining -= chunk.len();
+                    Poll::Ready(Some(Ok(chunk)))
+                }
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    fn futures_empty() -> impl Stream<Item = reqwest::Result<bytes::Bytes>> + Send {
+        struct Empty;
+        impl Stream for Empty {
+            type Item = reqwest::Result<bytes::Bytes>;
+            fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                Poll::Ready(None)
+            }
+        }
+        Empty
+    }
+
+    /// The response's body, failing once more than `limit` bytes arrive.
+    pub fn body(response: reqwest::Response, limit: usize) -> reqwest::Body {
+        reqwest::Body::wrap_stream(Limited {
+            inner: Box::pin(response.bytes_stream()),
+            remaining: limit,
+            limit,
+        })
+    }
+
+    /// Reads the body if it is at most `limit` bytes; `None` if longer.
+    pub async fn read(
+        mut response: reqwest::Response,
+        limit: usize,
+    ) -> reqwest::Result<Option<bytes::Bytes>> {
+        let mut out = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if out.len() + chunk.len() > limit {
+                return Ok(None);
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Some(bytes::Bytes::from(out)))
+    }
+
+    /// A body whose first read fails with [`BodyTooLarge`].
+    pub fn too_large(limit: usize) -> reqwest::Body {
+        struct Fail(Option<usize>);
+        impl Stream for Fail {
+            type Item = Result<bytes::Bytes, BodyTooLarge>;
+            fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                Poll::Ready(self.0.take().map(|limit| Err(BodyTooLarge { limit })))
+            }
+        }
+        reqwest::Body::wrap_stream(Fail(Some(limit)))
     }
 }

@@ -719,11 +719,13 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             id: "create_auth_token",
             schemes: &[],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "delete_auth_token",
             schemes: &["AuthorizationHeaderToken"],
             text_plain: false,
+            redact_url: false,
         },
     ],
 };
@@ -750,8 +752,8 @@ impl Client {
     pub fn from_config(
         config: authapi_core::Config,
     ) -> Result<Self, authapi_core::ConfigError> {
-        let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-        Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+        let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+        Ok(Self::new_with_client(&baseurl, http, runtime))
     }
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {

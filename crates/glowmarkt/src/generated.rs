@@ -1444,26 +1444,31 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             id: "username_login",
             schemes: &["applicationId"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "delete_token",
             schemes: &["applicationId", "token"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "new_token",
             schemes: &["applicationId", "token"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "get_token_of_user",
             schemes: &["applicationId", "token"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "delete_token_by_id",
             schemes: &["applicationId", "token"],
             text_plain: false,
+            redact_url: false,
         },
     ],
 };
@@ -1490,8 +1495,8 @@ impl Client {
     pub fn from_config(
         config: authapi_core::Config,
     ) -> Result<Self, authapi_core::ConfigError> {
-        let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-        Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+        let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+        Ok(Self::new_with_client(&baseurl, http, runtime))
     }
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {

@@ -740,16 +740,19 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             id: "login_user",
             schemes: &[],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "refresh_auth",
             schemes: &["HeaderAuth"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "verify_auth",
             schemes: &[],
             text_plain: false,
+            redact_url: true,
         },
     ],
 };
@@ -776,8 +779,8 @@ impl Client {
     pub fn from_config(
         config: authapi_core::Config,
     ) -> Result<Self, authapi_core::ConfigError> {
-        let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-        Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+        let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+        Ok(Self::new_with_client(&baseurl, http, runtime))
     }
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {

@@ -1432,41 +1432,49 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             id: "login_url",
             schemes: &[],
             text_plain: true,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "logout",
             schemes: &["oauth2Auth"],
             text_plain: true,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "current_user",
             schemes: &["oauth2Auth"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "exchange_token",
             schemes: &[],
             text_plain: true,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "list_user_tokens",
             schemes: &["oauth2Auth"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "create_user_token",
             schemes: &["oauth2Auth"],
             text_plain: true,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "update_user_token",
             schemes: &["oauth2Auth"],
             text_plain: true,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "delete_user_token",
             schemes: &["oauth2Auth"],
             text_plain: false,
+            redact_url: false,
         },
     ],
 };
@@ -1493,8 +1501,8 @@ impl Client {
     pub fn from_config(
         config: authapi_core::Config,
     ) -> Result<Self, authapi_core::ConfigError> {
-        let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-        Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+        let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+        Ok(Self::new_with_client(&baseurl, http, runtime))
     }
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {

@@ -1773,21 +1773,25 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             id: "app_portal_access",
             schemes: &["HTTPBearer"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "expire_all",
             schemes: &["HTTPBearer"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "dashboard_access",
             schemes: &["HTTPBearer"],
             text_plain: false,
+            redact_url: false,
         },
         authapi_core::Operation {
             id: "logout",
             schemes: &["HTTPBearer"],
             text_plain: false,
+            redact_url: false,
         },
     ],
 };
@@ -1814,8 +1818,8 @@ impl Client {
     pub fn from_config(
         config: authapi_core::Config,
     ) -> Result<Self, authapi_core::ConfigError> {
-        let (baseurl, http) = config.build(DEFAULT_BASE_URL)?;
-        Ok(Self::new_with_client(&baseurl, http, authapi_core::Runtime::default()))
+        let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
+        Ok(Self::new_with_client(&baseurl, http, runtime))
     }
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
