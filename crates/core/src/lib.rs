@@ -556,7 +556,10 @@ mod limited {
         struct Fail(Option<usize>);
         impl Stream for Fail {
             type Item = Result<bytes::Bytes, BodyTooLarge>;
-            fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            fn poll_next(
+                mut self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+            ) -> Poll<Option<Self::Item>> {
                 Poll::Ready(self.0.take().map(|limit| Err(BodyTooLarge { limit })))
             }
         }
