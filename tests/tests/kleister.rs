@@ -129,6 +129,6 @@ async fn error_statuses_are_typed_general_errors() {
 fn default_base_url() {
     assert_eq!(
         Client::new_default().unwrap().base_url(),
-        "http://try.kleister.tech/api/v1"
+        "https://try.kleister.tech/api/v1"
     );
 }

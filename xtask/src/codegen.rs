@@ -509,6 +509,8 @@ fn finish_client(
         }
     }
 
+    syn::visit_mut::VisitMut::visit_file_mut(&mut CheckedPathEncoding, &mut file);
+
     let base_url = match doc.pointer("/servers/0/url").and_then(Value::as_str) {
         Some(url) => quote!(Some(#url)),
         None => quote!(None),
@@ -631,6 +633,39 @@ fn schemes_used(declared: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
         })
         .map(|(name, _)| name.as_str())
         .collect()
+}
+
+/// Routes every path parameter through `authapi_core::encode_path`, which
+/// also refuses `.` and `..`: the URL parser would resolve those segments
+/// and send the request to another path.
+struct CheckedPathEncoding;
+
+impl syn::visit_mut::VisitMut for CheckedPathEncoding {
+    // The URL is built inside `format!`, whose arguments syn keeps as tokens.
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(mut args) = mac.parse_body_with(parser) {
+            for arg in args.iter_mut() {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = quote!(#args);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::Call(call) = expr {
+            if let syn::Expr::Path(p) = &*call.func {
+                if p.path.is_ident("encode_path") {
+                    let args = &call.args;
+                    *expr = syn::parse_quote!(authapi_core::encode_path(#args)?);
+                }
+            }
+        }
+    }
 }
 
 fn readme_rows(service: &str, ops: &[Op]) -> String {

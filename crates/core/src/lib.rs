@@ -134,6 +134,20 @@ pub fn header_value(
     Ok(v)
 }
 
+/// Percent-encodes one path parameter (as progenitor does: `/`, `%`, `?`,
+/// `#`, spaces, controls, non-ASCII) and refuses `.` and `..`, which the URL
+/// parser would resolve, sending the request to another path. Generated
+/// code calls this for every path parameter.
+#[allow(clippy::result_large_err)] // progenitor's Error is what `send()` returns
+pub fn encode_path<E>(value: &str) -> Result<String, progenitor_client::Error<E>> {
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(progenitor_client::Error::InvalidRequest(format!(
+            "path parameter `{value}` would change the request path; it cannot be sent"
+        )));
+    }
+    Ok(progenitor_client::encode_path(value))
+}
+
 /// Client configuration shared by every service crate.
 #[derive(Clone, Debug)]
 pub struct Config {

@@ -1370,7 +1370,8 @@ pub mod builder {
             let Self { client, token_id } = self;
             let token_id = token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/auth/token/{}", client.baseurl, encode_path(& token_id.to_string()),
+                "{}/auth/token/{}", client.baseurl, authapi_core::encode_path(& token_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

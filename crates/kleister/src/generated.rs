@@ -671,7 +671,8 @@ pub mod builder {
             let Self { client, token } = self;
             let token = token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/auth/verify/{}", client.baseurl, encode_path(& token.to_string()),
+                "{}/auth/verify/{}", client.baseurl, authapi_core::encode_path(& token
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -724,7 +725,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// The service's documented base URL; `None` when it has no fixed host.
-pub const DEFAULT_BASE_URL: Option<&str> = Some("http://try.kleister.tech/api/v1");
+pub const DEFAULT_BASE_URL: Option<&str> = Some("https://try.kleister.tech/api/v1");
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {

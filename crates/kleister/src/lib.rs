@@ -24,7 +24,7 @@
 //!   and token are [`Secret`]s, redacted in `Debug`.
 //! * [`Error`]: every non-2xx status arrives as `Error::ErrorResponse`
 //!   holding a [`types::GeneralError`] (`status`, `message`).
-//! * [`Config`]: base URL (default `http://try.kleister.tech/api/v1`),
+//! * [`Config`]: base URL (default `https://try.kleister.tech/api/v1`),
 //!   timeouts, or your own `reqwest::Client`.
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!

@@ -1279,8 +1279,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/auth/user-tokens/{}", client.baseurl, encode_path(& user_token_id
-                .to_string()),
+                "{}/api/auth/user-tokens/{}", client.baseurl, authapi_core::encode_path(&
+                user_token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -1362,8 +1362,8 @@ pub mod builder {
             let Self { client, user_token_id } = self;
             let user_token_id = user_token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/auth/user-tokens/{}", client.baseurl, encode_path(& user_token_id
-                .to_string()),
+                "{}/api/auth/user-tokens/{}", client.baseurl, authapi_core::encode_path(&
+                user_token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

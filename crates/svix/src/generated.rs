@@ -1273,8 +1273,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/auth/app-portal-access/{}/", client.baseurl, encode_path(&
-                app_id.to_string()),
+                "{}/api/v1/auth/app-portal-access/{}/", client.baseurl,
+                authapi_core::encode_path(& app_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -1434,8 +1434,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/auth/app/{}/expire-all/", client.baseurl, encode_path(& app_id
-                .to_string()),
+                "{}/api/v1/auth/app/{}/expire-all/", client.baseurl,
+                authapi_core::encode_path(& app_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -1563,8 +1563,8 @@ pub mod builder {
             let app_id = app_id.map_err(Error::InvalidRequest)?;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/auth/dashboard-access/{}/", client.baseurl, encode_path(&
-                app_id.to_string()),
+                "{}/api/v1/auth/dashboard-access/{}/", client.baseurl,
+                authapi_core::encode_path(& app_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map

@@ -1,0 +1,150 @@
+//! A raw HTTP/1.1 server on 127.0.0.1 for the cases httpmock cannot play:
+//! cut-off bodies, resets, silence, huge streamed bodies. It records every
+//! request head and body it receives.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does with each request.
+#[derive(Clone)]
+pub enum Behaviour {
+    /// Send these bytes verbatim, then close.
+    Raw(Vec<u8>),
+    /// A response with this status, content type and body.
+    Respond(u16, &'static str, Vec<u8>),
+    /// Accept, read the request, never answer.
+    Hang,
+    /// Read the request, then reset the connection (RST).
+    Reset,
+    /// 200 `application/json` with a body of `n` bytes streamed in chunks,
+    /// never held in memory at once.
+    Huge(usize),
+}
+
+pub struct RawServer {
+    pub base_url: String,
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl RawServer {
+    pub async fn start(behaviour: Behaviour) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let behaviour = behaviour.clone();
+                let seen = seen.clone();
+                tokio::spawn(async move { serve(socket, behaviour, seen).await });
+            }
+        });
+        RawServer { base_url, requests }
+    }
+
+    /// The request lines (`METHOD /path HTTP/1.1`) received so far.
+    pub fn request_lines(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| r.lines().next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+async fn read_request(socket: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = socket.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(String::from_utf8_lossy(&buf).to_string());
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+async fn serve(mut socket: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<String>>>) {
+    let Some(request) = read_request(&mut socket).await else {
+        return;
+    };
+    seen.lock().unwrap().push(request);
+    match behaviour {
+        Behaviour::Raw(bytes) => {
+            let _ = socket.write_all(&bytes).await;
+        }
+        Behaviour::Respond(status, content_type, body) => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body).await;
+        }
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+        Behaviour::Reset => {
+            let _ = socket.set_zero_linger();
+            drop(socket);
+        }
+        Behaviour::Huge(n) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {n}\r\nconnection: close\r\n\r\n"
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let chunk = vec![b' '; 64 * 1024];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(chunk.len());
+                if socket.write_all(&chunk[..k]).await.is_err() {
+                    return;
+                }
+                left -= k;
+            }
+        }
+    }
+}
+
+/// A port on 127.0.0.1 that nothing listens on.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
