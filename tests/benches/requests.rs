@@ -316,6 +316,13 @@ fn main() {
             ("nuextract current_user", "generated", Target::NuGenerated(nu_gen)),
             ("nuextract current_user", "baseline", Target::NuBaseline(baseline_client(), base.clone())),
         ];
+        // `--only N`: N sequential calls of target N alone, no report; for
+        // instruction counts under `valgrind --tool=callgrind`.
+        if let Some(only) = std::env::args().position(|a| a == "--only") {
+            let i: usize = std::env::args().nth(only + 1).and_then(|v| v.parse().ok()).unwrap_or(0);
+            run(&targets[i].2, calls, false).await;
+            return;
+        }
         println!(
             "requests: {calls} calls per run, {rounds} rounds, generated and baseline interleaved; medians over rounds"
         );

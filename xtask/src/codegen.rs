@@ -510,6 +510,7 @@ fn finish_client(
     }
 
     syn::visit_mut::VisitMut::visit_file_mut(&mut CheckedPathEncoding, &mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut DropApiVersion, &mut file);
 
     let base_url = match doc.pointer("/servers/0/url").and_then(Value::as_str) {
         Some(url) => quote!(Some(#url)),
@@ -542,8 +543,11 @@ fn finish_client(
             // operation uses them (checked below).
             _ => continue,
         };
-        schemes
-            .push(quote!(authapi_core::Scheme { name: #name, header: #header, prefix: #prefix }));
+        schemes.push(quote!(authapi_core::Scheme {
+            name: #name,
+            header: reqwest::header::HeaderName::from_static(#header),
+            prefix: #prefix,
+        }));
     }
     let known: BTreeSet<&str> = schemes_used(declared);
     let mut operations = Vec::new();
@@ -569,14 +573,17 @@ fn finish_client(
         }));
     }
 
+    let n_schemes = schemes.len();
     let glue: syn::File = syn::parse_quote! {
         /// The service's documented base URL; `None` when it has no fixed host.
         pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
 
         /// The spec's security facts, which progenitor itself ignores: how
         /// each scheme travels and which schemes each operation sends.
+        static SCHEMES: [authapi_core::Scheme; #n_schemes] = [#(#schemes),*];
+
         pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
-            schemes: &[#(#schemes),*],
+            schemes: &SCHEMES,
             operations: &[#(#operations),*],
         };
 
@@ -633,6 +640,56 @@ fn schemes_used(declared: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
         })
         .map(|(name, _)| name.as_str())
         .collect()
+}
+
+/// Drops the `api-version` header progenitor adds to every request: it
+/// carries the spec's document version, which none of these APIs defines,
+/// and removing it in a hook would cost a header insert and remove per call.
+struct DropApiVersion;
+
+impl syn::visit_mut::VisitMut for DropApiVersion {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| {
+            let text = quote!(#stmt).to_string();
+            !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+        });
+        let appends = block
+            .stmts
+            .iter()
+            .any(|stmt| quote!(#stmt).to_string().contains("header_map . append"));
+        if !appends {
+            for stmt in &mut block.stmts {
+                if let syn::Stmt::Local(local) = stmt {
+                    if let syn::Pat::Ident(id) = &mut local.pat {
+                        if id.ident == "header_map" {
+                            id.mutability = None;
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    // The map was sized for api-version too; without it, an operation with
+    // no header parameters allocates nothing.
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        let func = &call.func;
+        if quote!(#func)
+            .to_string()
+            .ends_with("HeaderMap :: with_capacity")
+        {
+            if let Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) = call.args.first_mut()
+            {
+                let size = n.base10_parse::<usize>().unwrap_or(1).saturating_sub(1);
+                *n = syn::LitInt::new(&format!("{size}usize"), n.span());
+            }
+        }
+    }
 }
 
 /// Routes every path parameter through `authapi_core::encode_path`, which

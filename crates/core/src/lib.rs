@@ -39,8 +39,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
 pub struct Scheme {
     /// The scheme's name in the spec's `components.securitySchemes`.
     pub name: &'static str,
-    /// The request header that carries it (lower case).
-    pub header: &'static str,
+    /// The request header that carries it.
+    pub header: HeaderName,
     /// Text put before the secret: `"Bearer "`, `"giantswarm "` or `""`.
     pub prefix: &'static str,
 }
@@ -68,11 +68,11 @@ pub struct AuthTable {
 }
 
 impl AuthTable {
-    fn scheme(&self, name: &str) -> Option<&'static Scheme> {
+    fn scheme(&self, name: &str) -> Option<&Scheme> {
         self.schemes.iter().find(|s| s.name == name)
     }
 
-    fn operation(&self, id: &str) -> Option<&'static Operation> {
+    fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|o| o.id == id)
     }
 }
@@ -339,14 +339,14 @@ impl fmt::Debug for Runtime {
     }
 }
 
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+const ACCEPT_JSON_OR_TEXT: HeaderValue = HeaderValue::from_static("application/json, text/plain");
 
 impl Runtime {
     /// Stores the secret for `scheme`, with the scheme's prefix, as a
     /// sensitive header value (hidden from `Debug` and HTTP/2 indexing).
     pub fn set_credential(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         scheme: &'static str,
         secret: &str,
     ) -> Result<(), ConfigError> {
@@ -354,9 +354,13 @@ impl Runtime {
             .scheme(scheme)
             .unwrap_or_else(|| unreachable!("scheme {scheme} is not in the spec"));
         let value = if spec.prefix.is_empty() {
-            header_value(spec.header, secret, true)?
+            header_value(spec.header.as_str(), secret, true)?
         } else {
-            header_value(spec.header, &format!("{}{}", spec.prefix, secret), true)?
+            header_value(
+                spec.header.as_str(),
+                &format!("{}{}", spec.prefix, secret),
+                true,
+            )?
         };
         self.credentials.set(scheme, Some(value));
         Ok(())
@@ -373,26 +377,26 @@ impl Runtime {
     }
 
     /// Runs before each request: attaches the credentials the operation
-    /// needs, and drops progenitor's `api-version` header, which carries the
-    /// spec's document version and is not part of any of these APIs.
+    /// needs. (progenitor's `api-version` header, which carries the spec's
+    /// document version and is part of none of these APIs, is already
+    /// dropped from the generated code by `cargo xtask codegen`.)
     pub fn pre(
         &self,
         table: &AuthTable,
         request: &mut reqwest::Request,
         operation_id: &str,
     ) -> Result<(), String> {
-        let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         let Some(op) = table.operation(operation_id) else {
             return Ok(());
         };
+        let headers = request.headers_mut();
         for &scheme_name in op.schemes {
             let Some(scheme) = table.scheme(scheme_name) else {
                 continue;
             };
             match self.credentials.get(scheme_name) {
                 Some(value) => {
-                    headers.insert(HeaderName::from_static(scheme.header), value);
+                    headers.insert(scheme.header.clone(), value);
                 }
                 None => {
                     return Err(format!(
@@ -404,10 +408,7 @@ impl Runtime {
             }
         }
         if op.text_plain {
-            headers.insert(
-                ACCEPT,
-                HeaderValue::from_static("application/json, text/plain"),
-            );
+            headers.insert(ACCEPT, ACCEPT_JSON_OR_TEXT);
         }
         Ok(())
     }

@@ -521,14 +521,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/v4/auth-tokens/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(4usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = x_giant_swarm_activity {
                 header_map
                     .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
@@ -648,14 +641,7 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v4/auth-tokens/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(4usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             if let Some(value) = x_giant_swarm_activity {
                 header_map
                     .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
@@ -706,14 +692,15 @@ pub mod prelude {
 pub const DEFAULT_BASE_URL: Option<&str> = None;
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
+static SCHEMES: [authapi_core::Scheme; 1usize] = [
+    authapi_core::Scheme {
+        name: "AuthorizationHeaderToken",
+        header: reqwest::header::HeaderName::from_static("authorization"),
+        prefix: "giantswarm ",
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
-    schemes: &[
-        authapi_core::Scheme {
-            name: "AuthorizationHeaderToken",
-            header: "authorization",
-            prefix: "giantswarm ",
-        },
-    ],
+    schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "create_auth_token",

@@ -1078,14 +1078,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1151,14 +1144,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/auth/deleteToken", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1223,14 +1209,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/auth/newToken", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1288,14 +1267,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let url = format!("{}/auth/token", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1373,14 +1345,7 @@ pub mod builder {
                 "{}/auth/token/{}", client.baseurl, authapi_core::encode_path(& token_id
                 .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1427,19 +1392,20 @@ pub mod prelude {
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.glowmarkt.com/api/v0-1");
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
+static SCHEMES: [authapi_core::Scheme; 2usize] = [
+    authapi_core::Scheme {
+        name: "applicationId",
+        header: reqwest::header::HeaderName::from_static("applicationid"),
+        prefix: "",
+    },
+    authapi_core::Scheme {
+        name: "token",
+        header: reqwest::header::HeaderName::from_static("token"),
+        prefix: "",
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
-    schemes: &[
-        authapi_core::Scheme {
-            name: "applicationId",
-            header: "applicationid",
-            prefix: "",
-        },
-        authapi_core::Scheme {
-            name: "token",
-            header: "token",
-            prefix: "",
-        },
-    ],
+    schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "username_login",

@@ -529,14 +529,7 @@ pub mod builder {
                 .and_then(|v| types::AuthLogin::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth/login", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -592,14 +585,7 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
             let Self { client } = self;
             let url = format!("{}/auth/refresh", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -674,14 +660,7 @@ pub mod builder {
                 "{}/auth/verify/{}", client.baseurl, authapi_core::encode_path(& token
                 .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -728,14 +707,15 @@ pub mod prelude {
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://try.kleister.tech/api/v1");
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
+static SCHEMES: [authapi_core::Scheme; 1usize] = [
+    authapi_core::Scheme {
+        name: "HeaderAuth",
+        header: reqwest::header::HeaderName::from_static("x-api-key"),
+        prefix: "",
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
-    schemes: &[
-        authapi_core::Scheme {
-            name: "HeaderAuth",
-            header: "x-api-key",
-            prefix: "",
-        },
-    ],
+    schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "login_user",

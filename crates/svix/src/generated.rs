@@ -1276,14 +1276,7 @@ pub mod builder {
                 "{}/api/v1/auth/app-portal-access/{}/", client.baseurl,
                 authapi_core::encode_path(& app_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -1437,14 +1430,7 @@ pub mod builder {
                 "{}/api/v1/auth/app/{}/expire-all/", client.baseurl,
                 authapi_core::encode_path(& app_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -1566,14 +1552,7 @@ pub mod builder {
                 "{}/api/v1/auth/dashboard-access/{}/", client.baseurl,
                 authapi_core::encode_path(& app_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -1675,14 +1654,7 @@ pub mod builder {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/auth/logout/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -1760,14 +1732,15 @@ pub mod prelude {
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.svix.com");
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
+static SCHEMES: [authapi_core::Scheme; 1usize] = [
+    authapi_core::Scheme {
+        name: "HTTPBearer",
+        header: reqwest::header::HeaderName::from_static("authorization"),
+        prefix: "Bearer ",
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
-    schemes: &[
-        authapi_core::Scheme {
-            name: "HTTPBearer",
-            header: "authorization",
-            prefix: "Bearer ",
-        },
-    ],
+    schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "app_portal_access",
