@@ -1,0 +1,192 @@
+//! `cargo xtask bench`: the three costs a user pays, each beside its floor
+//! in the same run. It prints figures and asserts nothing about timing.
+//!
+//! 1. Regeneration: warm `codegen` of every spec, in process, repeated; the
+//!    output must be byte-identical across runs.
+//! 2. Per request: `cargo bench -p authapi-tests --bench requests`, the
+//!    generated clients against a hand-written reqwest + serde baseline.
+//! 3. Build (`--build`): a cold release build of `authapi-svix` against a
+//!    throwaway crate using only reqwest + serde + tokio with the same
+//!    reqwest features, plus each graph's crate count.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::codegen;
+
+pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
+    let build = args.contains(&"--build");
+    let passthrough: Vec<&str> = args.iter().copied().filter(|a| *a != "--build").collect();
+
+    codegen_speed(root)?;
+    requests(root, &passthrough)?;
+    if build {
+        build_cost(root)?;
+    } else {
+        println!("\nbuild cost: skipped (add --build; two cold release builds take minutes)");
+    }
+    Ok(())
+}
+
+fn codegen_speed(root: &Path) -> Result<(), String> {
+    const RUNS: usize = 15;
+    let first = codegen::generate_all(root).map_err(|e| format!("{e:?}"))?;
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let out = codegen::generate_all(root).map_err(|e| format!("{e:?}"))?;
+        times.push(t.elapsed());
+        for (a, b) in first.iter().zip(&out) {
+            if a.contents != b.contents {
+                return Err(format!("{} differs between two runs", a.path.display()));
+            }
+        }
+    }
+    times.sort();
+    let specs = first
+        .iter()
+        .filter(|o| o.path.ends_with("generated.rs"))
+        .count();
+    let lines: usize = first.iter().map(|o| o.contents.lines().count()).sum();
+    println!(
+        "codegen: {specs} specs -> {} files, {lines} lines; warm run median {:.1} ms, min {:.1} ms over {RUNS} runs; output byte-identical across runs",
+        first.len(),
+        ms(times[RUNS / 2]),
+        ms(times[0]),
+    );
+    Ok(())
+}
+
+fn requests(root: &Path, args: &[&str]) -> Result<(), String> {
+    println!();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root)
+        .args([
+            "bench",
+            "--locked",
+            "-q",
+            "-p",
+            "authapi-tests",
+            "--bench",
+            "requests",
+            "--",
+        ])
+        .args(args);
+    status(&mut cmd)
+}
+
+const BASELINE_MANIFEST: &str = r#"[package]
+name = "baseline"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+# Not part of the authapi workspace.
+[workspace]
+
+[dependencies]
+reqwest = { version = "0.13", default-features = false, features = ["json", "query", "stream", "rustls-no-provider"] }
+rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12", "logging"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+tokio = { version = "1", default-features = false }
+"#;
+
+const BASELINE_MAIN: &str = r#"
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Out { url: String, token: String }
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().build().unwrap();
+    let req = client.post("https://api.svix.com/").json(&Out { url: String::new(), token: String::new() });
+    let _ = (req, serde_json::from_str::<Out>("{}"));
+}
+"#;
+
+fn build_cost(root: &Path) -> Result<(), String> {
+    let dir = root.join("target").join("bench-build");
+    let baseline = dir.join("baseline");
+    std::fs::create_dir_all(baseline.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(baseline.join("Cargo.toml"), BASELINE_MANIFEST).map_err(|e| e.to_string())?;
+    std::fs::write(baseline.join("src/main.rs"), BASELINE_MAIN).map_err(|e| e.to_string())?;
+    // Same versions as the workspace: start from its lock file.
+    std::fs::copy(root.join("Cargo.lock"), baseline.join("Cargo.lock"))
+        .map_err(|e| e.to_string())?;
+
+    println!(
+        "\nbuild cost: cold `cargo build --release` on {} cores",
+        cores()
+    );
+    let svix_target = dir.join("svix-target");
+    let base_target = dir.join("baseline-target");
+    let mut rows = Vec::new();
+    for (name, cwd, target, pkg) in [
+        ("authapi-svix", root, &svix_target, Some("authapi-svix")),
+        (
+            "reqwest+serde+tokio",
+            baseline.as_path(),
+            &base_target,
+            None,
+        ),
+    ] {
+        let _ = std::fs::remove_dir_all(target);
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(cwd)
+            .args(["build", "--release", "--offline", "-q", "--target-dir"])
+            .arg(target);
+        if let Some(p) = pkg {
+            cmd.args(["-p", p]);
+        }
+        let t = Instant::now();
+        status(&mut cmd)?;
+        let secs = t.elapsed().as_secs_f64();
+        let crates = crate_count(cwd, pkg)?;
+        println!("  {name:<22} {secs:>7.1} s  {crates:>4} crates");
+        rows.push((secs, crates));
+    }
+    println!(
+        "  authapi-svix / baseline: build time {:.2}, crates {}/{}",
+        rows[0].0 / rows[1].0,
+        rows[0].1,
+        rows[1].1
+    );
+    Ok(())
+}
+
+fn crate_count(cwd: &Path, pkg: Option<&str>) -> Result<usize, String> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(cwd)
+        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"]);
+    if let Some(p) = pkg {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_end_matches(" (*)"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort();
+    lines.dedup();
+    Ok(lines.len())
+}
+
+fn status(cmd: &mut Command) -> Result<(), String> {
+    let st = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed: {st}"))
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
