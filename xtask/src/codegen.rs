@@ -511,6 +511,7 @@ fn finish_client(
 
     syn::visit_mut::VisitMut::visit_file_mut(&mut CheckedPathEncoding, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut DropApiVersion, &mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut OptionalSchemars, &mut file);
 
     let base_url = match doc.pointer("/servers/0/url").and_then(Value::as_str) {
         Some(url) => quote!(Some(#url)),
@@ -640,6 +641,52 @@ fn schemes_used(declared: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
         })
         .map(|(name, _)| name.as_str())
         .collect()
+}
+
+/// Puts the `schemars::JsonSchema` derive behind the crates' `schemars`
+/// feature (on by default), so a build that needs no schemas can drop
+/// schemars and its derive macro.
+struct OptionalSchemars;
+
+impl OptionalSchemars {
+    fn fix(attrs: &mut Vec<syn::Attribute>) {
+        let mut found = false;
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let parser = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+            let Ok(paths) = attr.parse_args_with(parser) else {
+                continue;
+            };
+            let before = paths.len();
+            let kept: Vec<&syn::Path> = paths
+                .iter()
+                .filter(|p| quote!(#p).to_string() != "schemars :: JsonSchema")
+                .collect();
+            if kept.len() != before {
+                found = true;
+                *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+        if found {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            ));
+        }
+    }
+}
+
+impl syn::visit_mut::VisitMut for OptionalSchemars {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        Self::fix(&mut item.attrs);
+        syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
+        Self::fix(&mut item.attrs);
+        syn::visit_mut::visit_item_enum_mut(self, item);
+    }
 }
 
 /// Drops the `api-version` header progenitor adds to every request: it

@@ -62,6 +62,7 @@ impl std::str::FromStr for Secret {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> String {
         "Secret".to_string()

@@ -8,15 +8,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`V4CreateAuthTokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct V4CreateAuthTokenRequest {
         ///The user's e-mail address (the login name).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -30,15 +23,8 @@ pub mod types {
         }
     }
     ///`V4CreateAuthTokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct V4CreateAuthTokenResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub auth_token: ::std::option::Option<::authapi_core::Secret>,
@@ -49,15 +35,8 @@ pub mod types {
         }
     }
     ///`V4GenericResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct V4GenericResponse {
         ///Machine-readable outcome, e.g. INVALID_CREDENTIALS, PERMISSION_DENIED, RESOURCE_DELETED, RESOURCE_NOT_FOUND, INVALID_INPUT, UNKNOWN_ERROR (not enforced).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -8,15 +8,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Any error body (MissingElementsError, AccessDeniedError, InternalServerError, `{"valid": false}`). `error` is usually a string but some deployments send `{"message": ...}`, so it is kept as JSON.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GlowmarktError {
         ///Short reason (a string, or an object with `message`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -38,15 +31,8 @@ pub mod types {
         }
     }
     ///`InlineResponse2001`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InlineResponse2001 {
         ///`true` when the calling token was revoked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -58,15 +44,8 @@ pub mod types {
         }
     }
     ///`InlineResponse2008`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InlineResponse2008 {
         ///Account the token belongs to.
         #[serde(
@@ -98,15 +77,8 @@ pub mod types {
         }
     }
     ///`InlineResponse2009`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InlineResponse2009 {
         ///Expiry of the new token, Unix seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -123,15 +95,8 @@ pub mod types {
         }
     }
     ///`IsValidRes`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IsValidRes {
         ///Outcome flag of the revocation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -143,15 +108,8 @@ pub mod types {
         }
     }
     ///`TokenDocument`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenDocument {
         ///Which mechanism produced the token (e.g. `oauth`).
         #[serde(
@@ -193,14 +151,8 @@ pub mod types {
         }
     }
     ///`UserNameLoginReq`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserNameLoginReq {
         ///Selects a specific credential directory; omit for the default.
         #[serde(

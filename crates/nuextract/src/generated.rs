@@ -8,14 +8,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`CreateOrUpdateUserToken`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateOrUpdateUserToken {
         ///Label for the long-lived user token.
         pub name: ::std::string::String,
@@ -26,14 +20,8 @@ pub mod types {
         }
     }
     ///`Error`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         pub code: ::std::string::String,
         pub message: ::std::string::String,
@@ -44,15 +32,9 @@ pub mod types {
         }
     }
     ///An error body: the JSON `Error`, or the plain-text message of a 400.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NuExtractError {
         Error(Error),
         String(::std::string::String),
@@ -63,15 +45,9 @@ pub mod types {
         }
     }
     ///`TokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(tag = "type")]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum TokenRequest {
         ///TokenCodeRequest
         #[serde(rename = "ai.numind.extract.shared.TokenCodeRequest")]
@@ -86,14 +62,8 @@ pub mod types {
         AiNumindExtractSharedTokenRefreshRequest { token: ::authapi_core::Secret },
     }
     ///`TokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenResponse {
         ///Access-token lifetime in seconds.
         #[serde(rename = "expiresIn")]
@@ -117,14 +87,8 @@ pub mod types {
         }
     }
     ///`User`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct User {
         pub email: ::std::string::String,
     }
@@ -134,14 +98,8 @@ pub mod types {
         }
     }
     ///`UserTokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserTokenResponse {
         ///Creation time (ISO-8601 text; no format is declared).
         #[serde(rename = "createdAt")]

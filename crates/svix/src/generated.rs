@@ -8,18 +8,9 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`AppPortalAccessAppId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessAppId(::std::string::String);
     impl ::std::ops::Deref for AppPortalAccessAppId {
         type Target = ::std::string::String;
@@ -80,14 +71,8 @@ pub mod types {
         }
     }
     ///`AppPortalAccessIn`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessIn {
         ///Feature flags to unlock in the portal session.
         #[serde(
@@ -109,18 +94,9 @@ pub mod types {
         }
     }
     ///`AppPortalAccessInFeatureFlagsItem`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessInFeatureFlagsItem(::std::string::String);
     impl ::std::ops::Deref for AppPortalAccessInFeatureFlagsItem {
         type Target = ::std::string::String;
@@ -180,14 +156,8 @@ pub mod types {
         }
     }
     ///`AppPortalAccessOut`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessOut {
         pub token: ::authapi_core::Secret,
         ///Magic-login link to the consumer portal; the secret is in the URL fragment.
@@ -199,18 +169,9 @@ pub mod types {
         }
     }
     ///Magic-login link to the consumer portal; the secret is in the URL fragment.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessOutUrl(::std::string::String);
     impl ::std::ops::Deref for AppPortalAccessOutUrl {
         type Target = ::std::string::String;
@@ -266,15 +227,8 @@ pub mod types {
         }
     }
     ///`ApplicationTokenExpireIn`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApplicationTokenExpireIn {
         ///Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -286,18 +240,9 @@ pub mod types {
         }
     }
     ///`DashboardAccessAppId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DashboardAccessAppId(::std::string::String);
     impl ::std::ops::Deref for DashboardAccessAppId {
         type Target = ::std::string::String;
@@ -358,14 +303,8 @@ pub mod types {
         }
     }
     ///`DashboardAccessOut`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DashboardAccessOut {
         pub token: ::authapi_core::Secret,
         ///Magic-login link to the consumer portal.
@@ -377,18 +316,9 @@ pub mod types {
         }
     }
     ///Magic-login link to the consumer portal.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DashboardAccessOutUrl(::std::string::String);
     impl ::std::ops::Deref for DashboardAccessOutUrl {
         type Target = ::std::string::String;
@@ -444,18 +374,9 @@ pub mod types {
         }
     }
     ///`ExpireAllAppId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExpireAllAppId(::std::string::String);
     impl ::std::ops::Deref for ExpireAllAppId {
         type Target = ::std::string::String;
@@ -516,14 +437,8 @@ pub mod types {
         }
     }
     ///`HttpErrorOut`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HttpErrorOut {
         ///Stable error identifier, e.g. `authentication_failed`.
         pub code: ::std::string::String,
@@ -536,15 +451,8 @@ pub mod types {
         }
     }
     ///`HttpValidationError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HttpValidationError {
         ///One entry per failing field.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -556,15 +464,9 @@ pub mod types {
         }
     }
     ///Any error body: `HttpErrorOut` (401, 403, 404, 409, 429) or `HTTPValidationError` (422). Not in the upstream document; see the header comment.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SvixError {
         ErrorOut(HttpErrorOut),
         ValidationError(HttpValidationError),
@@ -580,14 +482,8 @@ pub mod types {
         }
     }
     ///`ValidationError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ValidationError {
         ///Location of the bad value, e.g. `["body", "expiry"]`.
         pub loc: ::std::vec::Vec<::std::string::String>,
