@@ -5,9 +5,10 @@
 //!    output must be byte-identical across runs.
 //! 2. Per request: `cargo bench -p authapi-tests --bench requests`, the
 //!    generated clients against a hand-written reqwest + serde baseline.
-//! 3. Build (`--build`): a cold release build of `authapi-svix` against a
-//!    throwaway crate using only reqwest + serde + tokio with the same
-//!    reqwest features, plus each graph's crate count.
+//! 3. Build (`--build`): a cold release build of `authapi-svix` (default
+//!    features, and without `schemars`) against a throwaway crate using only
+//!    reqwest + serde + tokio with the same reqwest features, plus each
+//!    graph's crate count.
 
 use std::path::Path;
 use std::process::Command;
@@ -119,49 +120,52 @@ fn build_cost(root: &Path) -> Result<(), String> {
         "\nbuild cost: cold `cargo build --release` on {} cores",
         cores()
     );
-    let svix_target = dir.join("svix-target");
-    let base_target = dir.join("baseline-target");
-    let mut rows = Vec::new();
-    for (name, cwd, target, pkg) in [
-        ("authapi-svix", root, &svix_target, Some("authapi-svix")),
+    let target = dir.join("target");
+    let builds: [(&str, &Path, &[&str]); 3] = [
+        ("authapi-svix (default)", root, &["-p", "authapi-svix"]),
         (
-            "reqwest+serde+tokio",
-            baseline.as_path(),
-            &base_target,
-            None,
+            "authapi-svix (no schemars)",
+            root,
+            &[
+                "-p",
+                "authapi-svix",
+                "--no-default-features",
+                "--features",
+                "rustls",
+            ],
         ),
-    ] {
-        let _ = std::fs::remove_dir_all(target);
+        ("reqwest+serde+tokio", baseline.as_path(), &[]),
+    ];
+    let mut rows = Vec::new();
+    for (name, cwd, args) in builds {
+        let _ = std::fs::remove_dir_all(&target);
         let mut cmd = Command::new(env!("CARGO"));
         cmd.current_dir(cwd)
             .args(["build", "--release", "--offline", "-q", "--target-dir"])
-            .arg(target);
-        if let Some(p) = pkg {
-            cmd.args(["-p", p]);
-        }
+            .arg(&target)
+            .args(args);
         let t = Instant::now();
         status(&mut cmd)?;
         let secs = t.elapsed().as_secs_f64();
-        let crates = crate_count(cwd, pkg)?;
-        println!("  {name:<22} {secs:>7.1} s  {crates:>4} crates");
-        rows.push((secs, crates));
+        let crates = crate_count(cwd, args)?;
+        println!("  {name:<28} {secs:>7.1} s  {crates:>4} crates");
+        rows.push((name, secs, crates));
     }
-    println!(
-        "  authapi-svix / baseline: build time {:.2}, crates {}/{}",
-        rows[0].0 / rows[1].0,
-        rows[0].1,
-        rows[1].1
-    );
+    let (_, base_secs, base_crates) = rows[2];
+    for (name, secs, crates) in &rows[..2] {
+        println!(
+            "  {name} / baseline: build time {:.2}, crates {crates}/{base_crates}",
+            secs / base_secs
+        );
+    }
     Ok(())
 }
 
-fn crate_count(cwd: &Path, pkg: Option<&str>) -> Result<usize, String> {
+fn crate_count(cwd: &Path, args: &[&str]) -> Result<usize, String> {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(cwd)
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"]);
-    if let Some(p) = pkg {
-        cmd.args(["-p", p]);
-    }
+        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
+        .args(args);
     let out = cmd.output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines: Vec<&str> = text
