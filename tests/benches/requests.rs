@@ -316,11 +316,12 @@ fn main() {
             ("nuextract current_user", "generated", Target::NuGenerated(nu_gen)),
             ("nuextract current_user", "baseline", Target::NuBaseline(baseline_client(), base.clone())),
         ];
-        // `--only N`: N sequential calls of target N alone, no report; for
-        // instruction counts under `valgrind --tool=callgrind`.
+        // `--only N [--concurrent]`: the calls of target N alone, no report;
+        // for profilers (callgrind's instruction counts, perf).
         if let Some(only) = std::env::args().position(|a| a == "--only") {
             let i: usize = std::env::args().nth(only + 1).and_then(|v| v.parse().ok()).unwrap_or(0);
-            run(&targets[i].2, calls, false).await;
+            let concurrent = std::env::args().any(|a| a == "--concurrent");
+            run(&targets[i].2, calls, concurrent).await;
             return;
         }
         println!(

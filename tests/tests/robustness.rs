@@ -646,7 +646,7 @@ fn default_tls_is_rustls_with_ring_and_no_openssl() {
     let out = std::process::Command::new(env!("CARGO"))
         .args([
             "tree",
-            "--offline",
+            "--locked",
             "-e",
             "normal",
             "--prefix",
