@@ -645,14 +645,7 @@ fn default_base_urls_are_https() {
 fn default_tls_is_rustls_with_ring_and_no_openssl() {
     let out = std::process::Command::new(env!("CARGO"))
         .args([
-            "tree",
-            "--locked",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "-p",
-            "authapi",
+            "tree", "--locked", "-e", "normal", "--prefix", "none", "-p", "authapi",
         ])
         .output()
         .expect("cargo tree runs");
