@@ -33,7 +33,8 @@
 //!
 //! The token travels as `Authorization: giantswarm <token>` (marked
 //! sensitive); login sends no `Authorization`, as the official CLI does. The
-//! `api-version` header progenitor adds is removed.
+//! `api-version` header progenitor would add is
+//! dropped by `cargo xtask codegen`.
 //!
 //! Generated from `specs/giantswarm.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.

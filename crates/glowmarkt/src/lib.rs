@@ -35,7 +35,8 @@
 //!
 //! Credentials are two plain headers, `applicationId` on every call and
 //! `token` on every call but login; never `Authorization: Bearer`. Both are
-//! marked sensitive. The `api-version` header progenitor adds is removed:
+//! marked sensitive. The `api-version` header progenitor would add is
+//! dropped by `cargo xtask codegen`:
 //! Glowmarkt does not define it.
 //!
 //! Generated from `specs/glowmarkt.yaml` by `cargo xtask codegen`; only

@@ -39,7 +39,8 @@
 //! sign-in URL and the token exchange send none. `GET /api/auth` and the
 //! 400s answer `text/plain`: those operations send
 //! `Accept: application/json, text/plain`, and `login_url` hands back a
-//! `String`. The `api-version` header progenitor adds is removed.
+//! `String`. The `api-version` header progenitor would add is
+//! dropped by `cargo xtask codegen`.
 //!
 //! Generated from `specs/nuextract.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.

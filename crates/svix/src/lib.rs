@@ -37,10 +37,11 @@
 //! # Wire notes
 //!
 //! Every call sends `Authorization: Bearer <token>`; the value is marked
-//! sensitive and never shows in `Debug`. progenitor adds an `api-version`
-//! header carrying the spec's document version to every request; Svix does
-//! not define that header, so the client removes it rather than send a
-//! version the service never asked for.
+//! sensitive and never shows in `Debug`. progenitor's generated code sends
+//! an `api-version` header carrying the spec's document version with every
+//! request; Svix does not define that header (its SDKs send none), so
+//! `cargo xtask codegen` drops it from the generated code rather than send
+//! a version the service never asked for.
 //!
 //! This crate is generated from `specs/svix.yaml` by `cargo xtask codegen`;
 //! only `lib.rs` and `auth.rs` are written by hand.
