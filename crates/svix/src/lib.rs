@@ -39,7 +39,7 @@
 //! Every call sends `Authorization: Bearer <token>`; the value is marked
 //! sensitive and never shows in `Debug`. progenitor's generated code sends
 //! an `api-version` header carrying the spec's document version with every
-//! request; Svix does not define that header (its SDKs send none), so
+//! request; Svix does not define that header, so
 //! `cargo xtask codegen` drops it from the generated code rather than send
 //! a version the service never asked for.
 //!
