@@ -300,10 +300,18 @@ fn main() {
     let calls = arg("--calls", 20_000);
     let rounds = arg("--rounds", 5);
     let server = Server::start();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // A profiled sequential run uses one thread: no work stealing or idle
+    // spinning, so callgrind's instruction counts repeat exactly.
+    let profiled =
+        std::env::args().any(|a| a == "--only") && !std::env::args().any(|a| a == "--concurrent");
+    let rt = if profiled {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     rt.block_on(async {
         let base = Arc::new(server.base_url.clone());
         let svix_gen = svix::Client::from_config(Config::new().base_url(base.as_str())).unwrap();

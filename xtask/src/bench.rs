@@ -5,7 +5,9 @@
 //!    output must be byte-identical across runs.
 //! 2. Per request: `cargo bench -p authapi-tests --bench requests`, the
 //!    generated clients against a hand-written reqwest + serde baseline.
-//! 3. Build (`--build`): a cold release build of `authapi-svix` (default
+//! 3. Instructions (`--instructions`): per-call instruction counts of the
+//!    same four targets under callgrind, free of machine noise.
+//! 4. Build (`--build`): a cold release build of `authapi-svix` (default
 //!    features, and without `schemars`) against a throwaway crate using only
 //!    reqwest + serde + tokio with the same reqwest features, plus each
 //!    graph's crate count.
@@ -18,10 +20,18 @@ use crate::codegen;
 
 pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     let build = args.contains(&"--build");
-    let passthrough: Vec<&str> = args.iter().copied().filter(|a| *a != "--build").collect();
+    let instructions = args.contains(&"--instructions");
+    let passthrough: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "--build" && *a != "--instructions")
+        .collect();
 
     codegen_speed(root)?;
     requests(root, &passthrough)?;
+    if instructions {
+        instruction_counts(root)?;
+    }
     if build {
         build_cost(root)?;
     } else {
@@ -75,6 +85,69 @@ fn requests(root: &Path, args: &[&str]) -> Result<(), String> {
         ])
         .args(args);
     status(&mut cmd)
+}
+
+/// Instructions per call under callgrind: deterministic, unlike wall and
+/// CPU time on a shared machine. Per call = (I(2n) - I(n)) / n, which
+/// cancels start-up (runtime, TLS roots, client construction).
+fn instruction_counts(root: &Path) -> Result<(), String> {
+    let out = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "bench",
+            "--locked",
+            "-q",
+            "-p",
+            "authapi-tests",
+            "--bench",
+            "requests",
+        ])
+        .args(["--no-run", "--message-format=json"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let exe = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            v.get("executable")
+                .and_then(|e| e.as_str())
+                .map(String::from)
+        })
+        .next_back()
+        .ok_or("no bench executable in cargo's output")?;
+    const N: u64 = 2000;
+    let count = |target: usize, calls: u64| -> Result<u64, String> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args(["--only", &target.to_string(), "--calls", &calls.to_string()])
+            .output()
+            .map_err(|e| format!("valgrind: {e}"))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        err.lines()
+            .find_map(|l| l.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("no instruction count in valgrind's output: {err}"))
+    };
+    println!("\ninstructions per call (callgrind, sequential):");
+    let names = [
+        "svix app_portal_access   generated",
+        "svix app_portal_access   baseline ",
+        "nuextract current_user   generated",
+        "nuextract current_user   baseline ",
+    ];
+    let mut per_call = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let n = (count(i, 2 * N)? - count(i, N)?) / N;
+        println!("  {name} {n:>8}");
+        per_call.push(n as f64);
+    }
+    println!(
+        "  generated/baseline: svix {:.3}, nuextract {:.3}",
+        per_call[0] / per_call[1],
+        per_call[2] / per_call[3]
+    );
+    Ok(())
 }
 
 const BASELINE_MANIFEST: &str = r#"[package]

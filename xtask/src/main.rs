@@ -6,7 +6,7 @@ use std::process::ExitCode;
 mod bench;
 mod codegen;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask bench [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
