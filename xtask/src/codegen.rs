@@ -519,6 +519,8 @@ fn finish_client(
     };
 
     let mut schemes = Vec::new();
+    // The schemes the runtime can send; an operation may use no other.
+    let mut known: BTreeSet<&str> = BTreeSet::new();
     let empty = serde_json::Map::new();
     let declared = doc
         .pointer("/components/securitySchemes")
@@ -544,13 +546,13 @@ fn finish_client(
             // operation uses them (checked below).
             _ => continue,
         };
+        known.insert(name.as_str());
         schemes.push(quote!(authapi_core::Scheme {
             name: #name,
             header: reqwest::header::HeaderName::from_static(#header),
             prefix: #prefix,
         }));
     }
-    let known: BTreeSet<&str> = schemes_used(declared);
     let mut operations = Vec::new();
     for op in ops {
         for s in &op.security {
@@ -625,22 +627,6 @@ fn finish_client(
     };
     file.items.extend(glue.items);
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
-}
-
-/// Names of the schemes the runtime can send: http bearer, apiKey in a header.
-fn schemes_used(declared: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
-    declared
-        .iter()
-        .filter(|(_, s)| {
-            let kind = s.get("type").and_then(Value::as_str);
-            let bearer =
-                kind == Some("http") && s.get("scheme").and_then(Value::as_str) == Some("bearer");
-            let header =
-                kind == Some("apiKey") && s.get("in").and_then(Value::as_str) == Some("header");
-            bearer || header
-        })
-        .map(|(name, _)| name.as_str())
-        .collect()
 }
 
 /// Puts the `schemars::JsonSchema` derive behind the crates' `schemars`

@@ -366,6 +366,25 @@ impl Runtime {
         Ok(())
     }
 
+    /// Stores a token a response handed back (login, refresh), or fails
+    /// with `Error::Custom` when there is none to keep; the caller's call
+    /// then reports why instead of leaving the client without a token.
+    #[allow(clippy::result_large_err)] // progenitor's Error is what `send()` returns
+    pub fn keep_credential<E>(
+        &self,
+        table: &'static AuthTable,
+        scheme: &'static str,
+        token: Option<&Secret>,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let token = token.ok_or_else(|| {
+            progenitor_client::Error::Custom(
+                "the service answered success without a usable token; none was stored".into(),
+            )
+        })?;
+        self.set_credential(table, scheme, token.expose())
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
+    }
+
     /// Forgets the secret for `scheme`.
     pub fn clear_credential(&self, scheme: &'static str) {
         self.credentials.set(scheme, None);
@@ -503,7 +522,8 @@ mod limited {
     impl std::error::Error for BodyTooLarge {}
 
     struct Limited {
-        inner: Chunks,
+        /// `None` once the limit is hit: the rest of the body is never read.
+        inner: Option<Chunks>,
         remaining: usize,
         limit: usize,
     }
@@ -512,13 +532,14 @@ mod limited {
         type Item = Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
         fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-            match self.inner.as_mut().poll_next(cx) {
+            let Some(inner) = self.inner.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match inner.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     if chunk.len() > self.remaining {
+                        self.inner = None;
                         let limit = self.limit;
-                        // Stop reading: the rest of the body is never buffered.
-                        self.remaining = 0;
-                        self.inner = Box::pin(futures_empty());
                         return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
                     }
                     self.remaining -= chunk.len();
@@ -531,21 +552,10 @@ mod limited {
         }
     }
 
-    fn futures_empty() -> impl Stream<Item = reqwest::Result<bytes::Bytes>> + Send {
-        struct Empty;
-        impl Stream for Empty {
-            type Item = reqwest::Result<bytes::Bytes>;
-            fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-                Poll::Ready(None)
-            }
-        }
-        Empty
-    }
-
     /// The response's body, failing once more than `limit` bytes arrive.
     pub fn body(response: reqwest::Response, limit: usize) -> reqwest::Body {
         reqwest::Body::wrap_stream(Limited {
-            inner: Box::pin(response.bytes_stream()),
+            inner: Some(Box::pin(response.bytes_stream())),
             remaining: limit,
             limit,
         })

@@ -39,12 +39,8 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        let token = created
-            .auth_token
-            .as_ref()
-            .ok_or_else(|| Error::Custom("login answered 200 without an auth_token".into()))?;
-        self.set_token(token.expose())
-            .map_err(|e| Error::Custom(e.to_string()))?;
+        self.inner
+            .keep_credential(&AUTH, TOKEN, created.auth_token.as_ref())?;
         Ok(created)
     }
 }

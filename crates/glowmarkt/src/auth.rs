@@ -60,18 +60,13 @@ impl Client {
         Ok(renewed)
     }
 
+    /// A token counts only when the service did not say `valid: false`.
     fn keep(
         &self,
         valid: Option<bool>,
         token: Option<&authapi_core::Secret>,
     ) -> Result<(), Error<types::GlowmarktError>> {
-        match (valid, token) {
-            (Some(false), _) | (_, None) => Err(Error::Custom(
-                "the service answered 200 without a valid token (`valid` is not true)".into(),
-            )),
-            (_, Some(token)) => self
-                .set_token(token.expose())
-                .map_err(|e| Error::Custom(e.to_string())),
-        }
+        let token = token.filter(|_| valid != Some(false));
+        self.inner.keep_credential(&AUTH, TOKEN, token)
     }
 }

@@ -27,19 +27,16 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.keep(&token)?;
+        self.inner
+            .keep_credential(&AUTH, TOKEN, Some(&token.token))?;
         Ok(token)
     }
 
     /// Calls `refresh_auth` with the stored token and keeps the new one.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
         let token = self.refresh_auth().send().await?.into_inner();
-        self.keep(&token)?;
+        self.inner
+            .keep_credential(&AUTH, TOKEN, Some(&token.token))?;
         Ok(token)
-    }
-
-    fn keep(&self, token: &types::AuthToken) -> Result<(), Error<types::GeneralError>> {
-        self.set_token(token.token.expose())
-            .map_err(|e| Error::Custom(e.to_string()))
     }
 }

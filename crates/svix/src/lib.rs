@@ -60,5 +60,5 @@ mod generated;
 pub mod mock;
 
 pub use auth::region_base_url;
-pub use authapi_core::{Config, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use authapi_core::{Config, ConfigError, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use generated::*;
