@@ -161,7 +161,7 @@ async fn svix_tour() -> Res {
     step(
         "svix",
         "app_portal_access",
-        format!("url {}, token {:?}", *access.url, access.token),
+        format!("url {:?}, token {:?}", access.url, access.token),
     );
     let expired = client
         .expire_all()

@@ -101,7 +101,7 @@ async fn app_portal_access_sends_feature_flags_and_decodes_url_and_token() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(out.url.to_string(), "https://app.svix.com/login#key=eyJ");
+    assert_eq!(out.url.expose(), "https://app.svix.com/login#key=eyJ");
     assert_eq!(out.token, "appsk_portal");
     mock.assert_async().await;
 }

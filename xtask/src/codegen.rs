@@ -246,6 +246,8 @@ struct Op {
     security: Vec<String>,
     text_plain: bool,
     redact_url: bool,
+    /// Path parameters marked `x-secret`, as Rust field names.
+    secret_params: Vec<String>,
 }
 
 impl Op {
@@ -318,8 +320,9 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                 .and_then(Value::as_object)
                 .map(|req| req.keys().cloned().collect())
                 .unwrap_or_default();
-            // A path parameter marked `x-secret` keeps the URL out of errors.
-            let redact_url = op
+            // A path parameter marked `x-secret` keeps the URL out of errors
+            // and its builder's value out of `Debug`.
+            let secret_params: Vec<String> = op
                 .get("parameters")
                 .into_iter()
                 .chain(item.get("parameters"))
@@ -329,10 +332,14 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                     Some(r) => resolve(doc, r),
                     None => Some(p),
                 })
-                .any(|p| {
+                .filter(|p| {
                     p.get("in").and_then(Value::as_str) == Some("path")
                         && p.get("x-secret").and_then(Value::as_bool) == Some(true)
-                });
+                })
+                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                .map(snake_case)
+                .collect();
+            let redact_url = !secret_params.is_empty();
             ops.push(Op {
                 id: id.to_string(),
                 method: method.to_string(),
@@ -352,6 +359,7 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 redact_url,
+                secret_params,
             });
         }
     }
@@ -373,6 +381,36 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
     } else {
         Err(errors)
     }
+}
+
+/// `tokenId` -> `token_id`, as progenitor names builder fields.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `verify_auth` -> `VerifyAuth`, as progenitor names builders.
+fn pascal_case(id: &str) -> String {
+    id.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {
@@ -512,6 +550,18 @@ fn finish_client(
     syn::visit_mut::VisitMut::visit_file_mut(&mut CheckedPathEncoding, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut DropApiVersion, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut OptionalSchemars, &mut file);
+    crate::passes::RuntimeSend::apply(&mut file);
+    crate::passes::private_constructors(&mut file);
+    for op in ops.iter().filter(|o| !o.secret_params.is_empty()) {
+        crate::passes::redacted_debug(&mut file, &pascal_case(&op.id), &op.secret_params);
+    }
+    for item in &mut file.items {
+        if let syn::Item::Struct(s) = item {
+            if s.ident == "Client" {
+                crate::passes::remove_debug_derive(s);
+            }
+        }
+    }
 
     let base_url = match doc.pointer("/servers/0/url").and_then(Value::as_str) {
         Some(url) => quote!(Some(#url)),
@@ -590,23 +640,17 @@ fn finish_client(
             operations: &[#(#operations),*],
         };
 
-        impl ClientHooks<authapi_core::Runtime> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &OperationInfo,
-            ) -> Result<(), Error<E>> {
-                self.inner
-                    .pre(&AUTH, request, info.operation_id)
-                    .map_err(Error::InvalidRequest)
-            }
+        // Every `send()` calls `authapi_core::Runtime::send` directly; the
+        // hooks progenitor would call are not used.
+        impl ClientHooks<authapi_core::Runtime> for Client {}
 
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner.exec(&AUTH, &self.client, request, info.operation_id).await
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                // A base URL may carry `user:password@`.
+                f.debug_struct("Client")
+                    .field("baseurl", &authapi_core::redact_userinfo(&self.baseurl))
+                    .field("inner", &self.inner)
+                    .finish()
             }
         }
 

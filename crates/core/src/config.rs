@@ -1,0 +1,262 @@
+//! Building a client: base URL, timeouts, TLS provider, redirect policy.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::runtime::Runtime;
+
+/// Default total timeout of one request (connect, send, receive the body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default timeout for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on a response body. Auth responses are a few hundred bytes;
+/// the cap keeps a broken or hostile server from making the client buffer
+/// an unbounded body.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// An error building a client or setting a credential. It never contains
+/// the secret itself, nor the userinfo of a base URL.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The service has no fixed host and no base URL was given.
+    MissingBaseUrl,
+    /// The base URL does not parse or is not `http`/`https`. `url` has any
+    /// `user:password@` part replaced by `<redacted>@`.
+    InvalidBaseUrl {
+        /// The base URL, without its userinfo.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A value cannot be sent in the named header (control characters such
+    /// as CR or LF, or non-visible bytes).
+    InvalidHeaderValue {
+        /// The header's name.
+        header: &'static str,
+    },
+    /// The HTTP client could not be built.
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingBaseUrl => f.write_str(
+                "this service has no fixed host: give the API's base URL with Config::base_url",
+            ),
+            ConfigError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
+            ConfigError::InvalidHeaderValue { header } => write!(
+                f,
+                "the value for header `{header}` contains characters HTTP headers cannot carry \
+                 (CR, LF or other control bytes)"
+            ),
+            ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Client configuration shared by every service crate.
+#[derive(Clone)]
+pub struct Config {
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    http_client: Option<reqwest::Client>,
+    max_response_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: concat!("authapi/", env!("CARGO_PKG_VERSION")).to_string(),
+            http_client: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("http_client", &self.http_client.as_ref().map(|_| "caller's"))
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl Config {
+    /// The defaults: the service's documented base URL, a 30 s request
+    /// timeout and a 10 s connect timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Talk to this base URL instead of the service's default (a regional
+    /// host, a self-hosted installation, a local mock). A trailing `/` is
+    /// dropped, since operation paths start with one.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Total time allowed for one request, body included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to establish a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header sent with every request.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom roots, a connection pool
+    /// shared with the rest of the program). Its own timeouts, user agent
+    /// and **redirect policy** then apply instead of this `Config`'s: a
+    /// client that follows redirects can carry credentials to another
+    /// origin. Start from [`http_client_builder`], which refuses redirects
+    /// and installs the TLS provider (a `reqwest::Client` built in a
+    /// process with no rustls provider panics inside reqwest).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Largest response body the client reads (default 1 MiB); a longer
+    /// body fails the call with `Error::ResponseBodyError`.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks the base URL (or falls back to `default_base_url`) and builds
+    /// the HTTP client and runtime. Used by the generated
+    /// `Client::from_config`.
+    pub fn build(
+        &self,
+        default_base_url: Option<&str>,
+    ) -> Result<(String, reqwest::Client, Runtime), ConfigError> {
+        let base = match (&self.base_url, default_base_url) {
+            (Some(url), _) => url.as_str(),
+            (None, Some(url)) => url,
+            (None, None) => return Err(ConfigError::MissingBaseUrl),
+        };
+        let base = normalize_base_url(base)?;
+        let http = match &self.http_client {
+            Some(client) => client.clone(),
+            None => http_client_builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent.as_str())
+                .build()
+                .map_err(ConfigError::Http)?,
+        };
+        Ok((base, http, Runtime::new(self.max_response_bytes)))
+    }
+}
+
+/// The `reqwest::ClientBuilder` authapi builds its own clients from: no
+/// redirect is ever followed, no `Referer` is sent, and the TLS provider is
+/// installed, so `build()` cannot panic. Customise it (proxy, roots) and
+/// pass the result to [`Config::http_client`].
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .timeout(DEFAULT_TIMEOUT)
+        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+}
+
+/// Checks a base URL and removes trailing slashes: operation paths are
+/// appended to it, and they start with `/`.
+pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: redact_userinfo(url),
+        reason,
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme `{}` is not http or https",
+            parsed.scheme()
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid(
+            "a base URL cannot carry a query or fragment".into(),
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// `scheme://user:pass@host/...` becomes `scheme://<redacted>@host/...`.
+/// Works on text that does not parse as a URL, too.
+pub fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}<redacted>{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(feature = "rustls")]
+fn install_crypto_provider() {
+    // reqwest is built without a provider (its default, aws-lc, costs over a
+    // minute of cold build); ring is installed process-wide unless the
+    // program installed one of its own first, which then wins.
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(not(feature = "rustls"))]
+fn install_crypto_provider() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_redacted() {
+        assert_eq!(
+            redact_userinfo("https://u:p4ss@h.example/api"),
+            "https://<redacted>@h.example/api"
+        );
+        assert_eq!(redact_userinfo("https://h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(redact_userinfo("ftp://tok@x"), "ftp://<redacted>@x");
+        let e = normalize_base_url("ftp://user:hunter2@x").unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Security schemes, the per-spec auth table and the stored secrets.
+
+use std::sync::{Arc, RwLock};
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::config::ConfigError;
+
+/// How one security scheme of a spec travels on the wire.
+#[derive(Debug)]
+pub struct Scheme {
+    /// The scheme's name in the spec's `components.securitySchemes`.
+    pub name: &'static str,
+    /// The request header that carries it.
+    pub header: HeaderName,
+    /// Text put before the secret: `"Bearer "`, `"giantswarm "` or `""`.
+    pub prefix: &'static str,
+}
+
+/// What one operation needs from the runtime.
+#[derive(Debug)]
+pub struct Operation {
+    /// The operationId (also the Rust method name).
+    pub id: &'static str,
+    /// Security schemes whose credentials are sent with this operation.
+    pub schemes: &'static [&'static str],
+    /// The server answers some statuses with `text/plain`; decode those
+    /// bodies as JSON strings.
+    pub text_plain: bool,
+    /// A path parameter is a secret (`x-secret`): keep the URL out of
+    /// errors and responses.
+    pub redact_url: bool,
+}
+
+/// The security facts of one spec, emitted by `cargo xtask codegen`.
+#[derive(Debug)]
+pub struct AuthTable {
+    /// Every scheme an operation may use.
+    pub schemes: &'static [Scheme],
+    /// Every operation of the spec.
+    pub operations: &'static [Operation],
+}
+
+impl AuthTable {
+    pub(crate) fn scheme(&self, name: &str) -> Option<&Scheme> {
+        self.schemes.iter().find(|s| s.name == name)
+    }
+
+    pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+}
+
+/// Builds a header value from caller input, refusing CR, LF and other bytes
+/// a header cannot carry before anything is sent.
+pub fn header_value(
+    header: &'static str,
+    value: &str,
+    sensitive: bool,
+) -> Result<HeaderValue, ConfigError> {
+    let mut v =
+        HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeaderValue { header })?;
+    v.set_sensitive(sensitive);
+    Ok(v)
+}
+
+/// Secrets stored per security scheme, shared by the clones of one client.
+#[derive(Clone, Default)]
+pub(crate) struct Credentials(Arc<RwLock<Vec<(&'static str, HeaderValue)>>>);
+
+impl Credentials {
+    pub(crate) fn get(&self, scheme: &str) -> Option<HeaderValue> {
+        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        guard
+            .iter()
+            .find(|(name, _)| *name == scheme)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
+        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        guard.retain(|(name, _)| *name != scheme);
+        if let Some(value) = value {
+            guard.push((scheme, value));
+        }
+    }
+
+    /// Names of the schemes that hold a secret, never the secrets.
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        guard.iter().map(|(n, _)| *n).collect()
+    }
+}

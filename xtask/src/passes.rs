@@ -1,0 +1,277 @@
+//! syn passes that route generated code through `authapi-core`'s runtime
+//! and keep secrets out of `Debug`.
+//!
+//! progenitor's calling pattern (`pre` hook, `exec` hook, `post` hook, then
+//! `ResponseValue::from_response`) returns progenitor's `Error`, which
+//! prints undecodable bodies and request URLs. These passes make every
+//! `send()` call `Runtime::send` and decode through `authapi_core`, so the
+//! one error type a caller sees is `authapi_core::Error`.
+
+use quote::quote;
+use syn::visit_mut::VisitMut;
+
+/// Rewrites each `send()` to call the runtime, and its decoding to use
+/// `authapi_core`'s error type.
+pub struct RuntimeSend;
+
+impl RuntimeSend {
+    pub fn apply(file: &mut syn::File) {
+        // `Error` comes from authapi-core, not progenitor-client.
+        for item in &mut file.items {
+            if let syn::Item::Use(u) = item {
+                let tree = &u.tree;
+                let text = quote!(#tree).to_string();
+                if text.starts_with("progenitor_client ::") && text.contains("Error") {
+                    u.tree = syn::parse_quote!(progenitor_client::{ByteStream, ClientInfo, ResponseValue});
+                }
+            }
+        }
+        file.items.insert(
+            0,
+            syn::parse_quote!(
+                pub use authapi_core::Error;
+            ),
+        );
+        RuntimeSend.visit_file_mut(file);
+    }
+}
+
+fn stmt_text(stmt: &syn::Stmt) -> String {
+    quote!(#stmt).to_string()
+}
+
+impl VisitMut for RuntimeSend {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        // `let info = OperationInfo { operation_id: "x" };` then the hooks.
+        let info_at = block.stmts.iter().position(|s| {
+            let t = stmt_text(s);
+            t.starts_with("let info = OperationInfo")
+        });
+        if let Some(at) = info_at {
+            let id = match &block.stmts[at] {
+                syn::Stmt::Local(syn::Local {
+                    init: Some(init), ..
+                }) => match &*init.expr {
+                    syn::Expr::Struct(s) => s.fields.first().map(|f| f.expr.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let hooks = [
+                "client . pre (& mut request , & info) . await ? ;",
+                "let result = client . exec (request , & info) . await ;",
+                "client . post (& result , & info) . await ? ;",
+                "let response = result ? ;",
+            ];
+            let matches = block.stmts.len() >= at + 5
+                && hooks
+                    .iter()
+                    .zip(&block.stmts[at + 1..at + 5])
+                    .all(|(h, s)| stmt_text(s) == *h);
+            if let (Some(id), true) = (id, matches) {
+                let send: syn::Stmt = syn::parse_quote!(
+                    let response = client
+                        .inner
+                        .send(&super::AUTH, &client.client, request, #id)
+                        .await?;
+                );
+                block.stmts.splice(at..at + 5, [send]);
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        let text = quote!(#expr).to_string();
+        match text.as_str() {
+            "Error :: ErrorResponse (ResponseValue :: from_response (response) . await ?)" => {
+                *expr = syn::parse_quote!(authapi_core::service_error(response).await);
+                return;
+            }
+            "ResponseValue :: from_response (response) . await" => {
+                *expr = syn::parse_quote!(authapi_core::decode(response).await);
+                return;
+            }
+            "Error :: UnexpectedResponse (response)" => {
+                *expr = syn::parse_quote!(authapi_core::unexpected(response));
+                return;
+            }
+            _ => {}
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// The generated `Client::new` builds a `reqwest::Client` with `unwrap()`
+/// (a panic in a process with no TLS provider) and skips `Config`'s
+/// redirect policy; `new_with_client` skips it too. Only `from_config`
+/// stays public.
+pub fn private_constructors(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let ty = &imp.self_ty;
+        if imp.trait_.is_some() || quote!(#ty).to_string() != "Client" {
+            continue;
+        }
+        imp.items.retain(|it| !matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        for it in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = it {
+                if f.sig.ident == "new_with_client" {
+                    f.vis = syn::parse_quote!(pub(crate));
+                    f.attrs.retain(|a| !a.path().is_ident("doc"));
+                }
+            }
+        }
+    }
+}
+
+/// Replaces `derive(Debug)` on `name` (at any depth) with a hand-written
+/// impl that prints `<redacted>` for the `secret` fields.
+pub fn redacted_debug(file: &mut syn::File, name: &str, secret: &[String]) {
+    struct Pass<'a> {
+        name: &'a str,
+        secret: &'a [String],
+    }
+    impl VisitMut for Pass<'_> {
+        fn visit_item_mod_mut(&mut self, m: &mut syn::ItemMod) {
+            if let Some((_, items)) = &mut m.content {
+                let mut extra = Vec::new();
+                for item in items.iter_mut() {
+                    if let syn::Item::Struct(s) = item {
+                        if s.ident == self.name {
+                            extra.push(redact(s, self.secret));
+                        }
+                    }
+                }
+                items.extend(extra);
+            }
+            syn::visit_mut::visit_item_mod_mut(self, m);
+        }
+
+        fn visit_file_mut(&mut self, f: &mut syn::File) {
+            let mut extra = Vec::new();
+            for item in f.items.iter_mut() {
+                if let syn::Item::Struct(s) = item {
+                    if s.ident == self.name {
+                        extra.push(redact(s, self.secret));
+                    }
+                }
+            }
+            f.items.extend(extra);
+            syn::visit_mut::visit_file_mut(self, f);
+        }
+    }
+    Pass { name, secret }.visit_file_mut(file);
+}
+
+/// Drops `Debug` from the `derive` attributes of a struct.
+pub fn remove_debug_derive(s: &mut syn::ItemStruct) {
+    for attr in &mut s.attrs {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+        if let Ok(paths) = attr.parse_args_with(parser) {
+            let kept: Vec<&syn::Path> = paths
+                .iter()
+                .filter(|p| !p.is_ident("Debug"))
+                .collect();
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
+}
+
+fn redact(s: &mut syn::ItemStruct, secret: &[String]) -> syn::Item {
+    remove_debug_derive(s);
+    let ident = &s.ident;
+    let label = ident.to_string();
+    let (impl_generics, ty_generics, where_clause) = s.generics.split_for_impl();
+    let fields = s.fields.iter().filter_map(|f| {
+        let name = f.ident.as_ref()?;
+        let label = name.to_string();
+        Some(if secret.contains(&label) {
+            quote!(.field(#label, &"<redacted>"))
+        } else {
+            quote!(.field(#label, &self.#name))
+        })
+    });
+    syn::parse_quote! {
+        impl #impl_generics ::std::fmt::Debug for #ident #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#label) #(#fields)* .finish()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(file: &syn::File) -> String {
+        prettyplease::unparse(file)
+    }
+
+    #[test]
+    fn send_goes_through_the_runtime() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            async fn send() {
+                let info = OperationInfo { operation_id: "op" };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+        };
+        RuntimeSend::apply(&mut file);
+        let out = render(&file);
+        assert!(out.contains("pub use authapi_core::Error;"), "{out}");
+        assert!(!out.contains("ClientInfo, Error"), "{out}");
+        assert!(out.contains(".send(&super::AUTH, &client.client, request, \"op\")"), "{out}");
+        assert!(!out.contains("client.pre"), "{out}");
+        assert!(!out.contains("OperationInfo"), "{out}");
+        assert!(out.contains("authapi_core::decode(response).await"), "{out}");
+        assert!(out.contains("Err(authapi_core::service_error(response).await)"), "{out}");
+        assert!(out.contains("Err(authapi_core::unexpected(response))"), "{out}");
+    }
+
+    #[test]
+    fn constructors_become_private() {
+        let mut file: syn::File = syn::parse_quote! {
+            impl Client {
+                /// doc
+                pub fn new(baseurl: &str) -> Self { todo!() }
+                /// doc
+                pub fn new_with_client(baseurl: &str) -> Self { todo!() }
+            }
+        };
+        private_constructors(&mut file);
+        let out = render(&file);
+        assert!(!out.contains("fn new("), "{out}");
+        assert!(out.contains("pub(crate) fn new_with_client"), "{out}");
+    }
+
+    #[test]
+    fn secret_fields_are_redacted_in_debug() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                #[derive(Debug, Clone)]
+                pub struct VerifyAuth<'a> {
+                    client: &'a super::Client,
+                    token: Result<String, String>,
+                }
+            }
+        };
+        redacted_debug(&mut file, "VerifyAuth", &["token".to_string()]);
+        let out = render(&file);
+        assert!(out.contains("#[derive(Clone)]"), "{out}");
+        assert!(out.contains(".field(\"token\", &\"<redacted>\")"), "{out}");
+        assert!(out.contains(".field(\"client\", &self.client)"), "{out}");
+    }
+}
