@@ -14,7 +14,7 @@
 //! default; `default-features = false, features = ["native-tls", ...]`
 //! switches to the platform's TLS.
 
-pub use authapi_core::{Config, ConfigError, Secret};
+pub use authapi_core::{http_client_builder, Config, ConfigError, Error, Secret, SecretUrl};
 
 #[cfg(feature = "giantswarm")]
 pub use authapi_giantswarm as giantswarm;

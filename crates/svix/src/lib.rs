@@ -46,7 +46,8 @@
 //! This crate is generated from `specs/svix.yaml` by `cargo xtask codegen`;
 //! only `lib.rs` and `auth.rs` are written by hand.
 
-// Helpers return progenitor's `Error`, the error type of every generated call.
+// Helpers return the `Error` of every generated call, which carries a
+// response's status and headers.
 #![allow(clippy::result_large_err)]
 
 mod auth;
@@ -60,5 +61,14 @@ mod generated;
 pub mod mock;
 
 pub use auth::region_base_url;
-pub use authapi_core::{Config, ConfigError, Secret, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use authapi_core::{
+    http_client_builder, Config, ConfigError, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+};
+/// The parts of an [`Error`]: what each variant carries.
+pub mod error {
+    pub use authapi_core::{
+        BodyError, InvalidPayload, Redirect, ServiceError, Transport, UnexpectedResponse,
+    };
+}
 pub use generated::*;

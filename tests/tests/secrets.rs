@@ -1,0 +1,633 @@
+//! Credentials never leave the service they belong to. Each case runs
+//! over real TCP on 127.0.0.1, for every operation of every service that
+//! carries a credential: redirects (to another port, to `localhost`, to the
+//! same origin), undecodable token answers, `Debug` of everything that
+//! holds a secret, and constructors in a fresh process.
+
+mod common;
+
+use std::time::Duration;
+
+use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config, Secret};
+use common::{Behaviour, RawServer};
+
+/// The credential: password, token, API key, application id.
+const SECRET: &str = "SeCrEt-7f3a9-do-not-leak";
+/// A refresh token, checked separately from the access token.
+const REFRESH: &str = "ReFrEsH-41c2e-do-not-leak";
+
+/// A failed call, reduced to what a caller can match and print.
+#[derive(Debug)]
+struct Summary {
+    variant: &'static str,
+    status: Option<u16>,
+    target_origin: Option<String>,
+    attempts: u32,
+    display: String,
+    debug: String,
+}
+
+fn summarize<E: std::fmt::Debug + 'static>(e: svix::Error<E>) -> Summary {
+    let (variant, target_origin) = match &e {
+        svix::Error::InvalidRequest(_) => ("InvalidRequest", None),
+        svix::Error::CommunicationError(_) => ("CommunicationError", None),
+        svix::Error::Redirect(r) => ("Redirect", r.target_origin().map(str::to_string)),
+        svix::Error::ErrorResponse(_) => ("ErrorResponse", None),
+        svix::Error::UnexpectedResponse(_) => ("UnexpectedResponse", None),
+        svix::Error::InvalidResponsePayload(_) => ("InvalidResponsePayload", None),
+        svix::Error::ResponseBodyError(_) => ("ResponseBodyError", None),
+        _ => ("other", None),
+    };
+    // `{:#}` and the whole source chain, as an error reporter prints it.
+    let mut display = format!("{e:#}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        display.push_str(&format!(" | {s} / {s:?}"));
+        source = s.source();
+    }
+    Summary {
+        variant,
+        status: e.status().map(|s| s.as_u16()),
+        target_origin,
+        attempts: e.attempts(),
+        display,
+        debug: format!("{e:?}"),
+    }
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in [SECRET, REFRESH, "U2VDckV0"] {
+        assert!(!text.contains(secret), "{what}: a secret shows in {text}");
+    }
+}
+
+/// Every operation that sends a credential in a header, the body or the
+/// path.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    GlowmarktLogin,
+    GlowmarktTokens,
+    GlowmarktNewToken,
+    GlowmarktDeleteToken,
+    GlowmarktDeleteTokenById,
+    KleisterLogin,
+    KleisterRefresh,
+    KleisterVerify,
+    SvixPortal,
+    SvixExpireAll,
+    SvixDashboard,
+    SvixLogout,
+    GiantSwarmLogin,
+    GiantSwarmLogout,
+    NuExtractExchange,
+    NuExtractLogout,
+    NuExtractMe,
+    NuExtractListTokens,
+    NuExtractCreateToken,
+    NuExtractUpdateToken,
+    NuExtractDeleteToken,
+}
+
+const OPS: [Op; 21] = [
+    Op::GlowmarktLogin,
+    Op::GlowmarktTokens,
+    Op::GlowmarktNewToken,
+    Op::GlowmarktDeleteToken,
+    Op::GlowmarktDeleteTokenById,
+    Op::KleisterLogin,
+    Op::KleisterRefresh,
+    Op::KleisterVerify,
+    Op::SvixPortal,
+    Op::SvixExpireAll,
+    Op::SvixDashboard,
+    Op::SvixLogout,
+    Op::GiantSwarmLogin,
+    Op::GiantSwarmLogout,
+    Op::NuExtractExchange,
+    Op::NuExtractLogout,
+    Op::NuExtractMe,
+    Op::NuExtractListTokens,
+    Op::NuExtractCreateToken,
+    Op::NuExtractUpdateToken,
+    Op::NuExtractDeleteToken,
+];
+
+/// Calls `op` with every credential set to [`SECRET`] (and the refresh
+/// token to [`REFRESH`]); `Ok` carries nothing, `Err` the summary.
+#[allow(deprecated)] // Svix dashboard_access is deprecated by the service
+async fn call(op: Op, config: Config) -> Result<(), Summary> {
+    fn done<T, E: std::fmt::Debug + 'static>(
+        r: Result<T, svix::Error<E>>,
+    ) -> Result<(), Summary> {
+        r.map(drop).map_err(summarize)
+    }
+    match op {
+        Op::GlowmarktLogin
+        | Op::GlowmarktTokens
+        | Op::GlowmarktNewToken
+        | Op::GlowmarktDeleteToken
+        | Op::GlowmarktDeleteTokenById => {
+            let c = glowmarkt::Client::from_config(config).unwrap();
+            c.set_application_id(SECRET).unwrap();
+            c.set_token(SECRET).unwrap();
+            match op {
+                Op::GlowmarktLogin => done(c.login("me@example.com", SECRET).await),
+                Op::GlowmarktTokens => done(c.get_token_of_user().send().await),
+                Op::GlowmarktNewToken => done(c.new_token().send().await),
+                Op::GlowmarktDeleteToken => done(c.delete_token().send().await),
+                _ => done(c.delete_token_by_id().token_id("t-1").send().await),
+            }
+        }
+        Op::KleisterLogin | Op::KleisterRefresh | Op::KleisterVerify => {
+            let c = kleister::Client::from_config(config).unwrap();
+            c.set_token(SECRET).unwrap();
+            match op {
+                Op::KleisterLogin => done(c.login("me", SECRET).await),
+                Op::KleisterRefresh => done(c.refresh().await),
+                _ => done(c.verify_auth().token(SECRET).send().await),
+            }
+        }
+        Op::SvixPortal | Op::SvixExpireAll | Op::SvixDashboard | Op::SvixLogout => {
+            let c = svix::Client::from_config(config).unwrap();
+            c.set_token(SECRET).unwrap();
+            match op {
+                Op::SvixPortal => done(
+                    c.app_portal_access()
+                        .app_id("app_1")
+                        .body(svix::types::AppPortalAccessIn::default())
+                        .send()
+                        .await,
+                ),
+                Op::SvixExpireAll => {
+                    done(c.expire_all().app_id("app_1").body_map(|b| b).send().await)
+                }
+                Op::SvixDashboard => done(c.dashboard_access().app_id("app_1").send().await),
+                _ => done(c.logout().send().await),
+            }
+        }
+        Op::GiantSwarmLogin | Op::GiantSwarmLogout => {
+            let c = giantswarm::Client::from_config(config).unwrap();
+            c.set_token(SECRET).unwrap();
+            match op {
+                Op::GiantSwarmLogin => done(c.login("me@example.com", SECRET).await),
+                _ => done(c.delete_auth_token().send().await),
+            }
+        }
+        _ => {
+            let c = nuextract::Client::from_config(config).unwrap();
+            c.set_token(SECRET).unwrap();
+            match op {
+                Op::NuExtractExchange => done(
+                    c.exchange_token()
+                        .body(nuextract::types::TokenRequest::refresh(REFRESH))
+                        .send()
+                        .await,
+                ),
+                Op::NuExtractLogout => done(c.logout().body(Secret::new(REFRESH)).send().await),
+                Op::NuExtractMe => done(c.current_user().send().await),
+                Op::NuExtractListTokens => done(c.list_user_tokens().send().await),
+                Op::NuExtractCreateToken => {
+                    done(c.create_user_token().body_map(|b| b.name("ci")).send().await)
+                }
+                Op::NuExtractUpdateToken => done(
+                    c.update_user_token()
+                        .user_token_id("ut-1")
+                        .body_map(|b| b.name("ci"))
+                        .send()
+                        .await,
+                ),
+                _ => done(c.delete_user_token().user_token_id("ut-1").send().await),
+            }
+        }
+    }
+}
+
+fn config(base: &str) -> Config {
+    Config::new()
+        .base_url(base)
+        .timeout(Duration::from_secs(5))
+}
+
+fn redirect(status: u16, location: &str) -> Behaviour {
+    Behaviour::Raw(
+        format!(
+            "HTTP/1.1 {status} Moved\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        )
+        .into_bytes(),
+    )
+}
+
+// ---- redirects -----------------------------------------------------------
+
+/// A 301, 302, 303, 307 or 308 to another port or to `localhost`: the
+/// target sees nothing at all (no header, no body, no `Referer`), and the
+/// caller gets the typed error naming the status and the target's origin,
+/// never its path.
+#[tokio::test]
+async fn cross_origin_redirects_are_refused_for_every_operation() {
+    let thief = RawServer::start(Behaviour::Respond(200, "application/json", b"{}".to_vec())).await;
+    let port = thief.base_url.rsplit(':').next().unwrap().to_string();
+    let mut tried = 0;
+    for op in OPS {
+        for status in [301, 302, 303, 307, 308] {
+            for host in ["127.0.0.1", "localhost"] {
+                let location = format!("http://{host}:{port}/steal/{SECRET}?k={SECRET}");
+                let server = RawServer::start(redirect(status, &location)).await;
+                let e = call(op, config(&server.base_url))
+                    .await
+                    .expect_err("a redirect must fail the call");
+                assert_eq!(e.variant, "Redirect", "{op:?} {status} {host}: {e:?}");
+                assert_eq!(e.status, Some(status), "{op:?}");
+                assert_eq!(
+                    e.target_origin.as_deref(),
+                    Some(format!("http://{host}:{port}").as_str()),
+                    "{op:?}"
+                );
+                assert_eq!(e.attempts, 1, "{op:?}");
+                assert!(e.display.contains(&status.to_string()), "{}", e.display);
+                for text in [&e.display, &e.debug] {
+                    assert_clean(&format!("{op:?} {status}"), text);
+                    assert!(!text.contains("steal"), "target path shown: {text}");
+                }
+                assert_eq!(server.request_count(), 1, "{op:?} {status}: sent once");
+                tried += 1;
+            }
+        }
+    }
+    assert_eq!(tried, 21 * 5 * 2);
+    assert_eq!(
+        thief.request_count(),
+        0,
+        "the other origin was contacted: {:?}",
+        thief.requests.lock().unwrap()
+    );
+}
+
+/// Same-origin redirects are refused too: none of these APIs documents a
+/// redirect, and a followed 307 would re-send a login body.
+#[tokio::test]
+async fn same_origin_redirects_are_refused_and_not_followed() {
+    for op in OPS {
+        for status in [301, 302, 303, 307, 308] {
+            let server = RawServer::start(redirect(status, "/elsewhere")).await;
+            let e = call(op, config(&server.base_url)).await.unwrap_err();
+            assert_eq!(e.variant, "Redirect", "{op:?} {status}: {e:?}");
+            assert_eq!(e.status, Some(status));
+            assert_eq!(e.target_origin.as_deref(), Some(server.base_url.as_str()));
+            assert_eq!(server.request_count(), 1, "{op:?} {status}: followed");
+            assert_clean(&format!("{op:?}"), &e.display);
+        }
+    }
+}
+
+/// A client the caller builds from `authapi::http_client_builder` keeps the
+/// policy; nothing reaches the other origin and `Referer` is never sent.
+#[tokio::test]
+async fn caller_built_client_from_the_builder_keeps_the_policy() {
+    let thief = RawServer::start(Behaviour::Respond(200, "application/json", b"{}".to_vec())).await;
+    for op in OPS {
+        let server = RawServer::start(redirect(307, &format!("{}/x", thief.base_url))).await;
+        let http = authapi::http_client_builder().build().unwrap();
+        let e = call(op, config(&server.base_url).http_client(http))
+            .await
+            .unwrap_err();
+        assert_eq!(e.variant, "Redirect", "{op:?}: {e:?}");
+        let sent = server.requests.lock().unwrap().join("\n").to_ascii_lowercase();
+        assert!(!sent.contains("referer"), "{op:?}: {sent}");
+    }
+    assert_eq!(thief.request_count(), 0);
+}
+
+// ---- undecodable answers that carry tokens -------------------------------
+
+/// A token-bearing answer with one field of the wrong type (a float for an
+/// integer, a number for a date, a renamed field): the error names the
+/// status, content type and length, never the token or the refresh token;
+/// the bytes stay reachable through the accessor that says so.
+#[tokio::test]
+async fn token_answers_that_fail_to_decode_never_show_the_token() {
+    let cases: Vec<(Op, String)> = vec![
+        (
+            Op::GlowmarktLogin,
+            format!(r#"{{"valid":true,"token":"{SECRET}","exp":1.5}}"#),
+        ),
+        // serde quotes string values in its messages: the value is a token.
+        (
+            Op::GlowmarktLogin,
+            format!(r#"{{"valid":"{SECRET}","token":"{SECRET}"}}"#),
+        ),
+        (
+            Op::GlowmarktNewToken,
+            format!(r#"{{"valid":true,"token":"{SECRET}","exp":"{SECRET}"}}"#),
+        ),
+        (
+            Op::KleisterLogin,
+            format!(r#"{{"token":"{SECRET}","expires_at":12}}"#),
+        ),
+        (
+            Op::KleisterRefresh,
+            format!(r#"{{"token":"{SECRET}","expiresAt":"2026-01-01T00:00:00Z"}}"#),
+        ),
+        (
+            Op::KleisterVerify,
+            format!(r#"{{"username":"{SECRET}","created_at":1.5}}"#),
+        ),
+        (
+            Op::SvixPortal,
+            format!(r#"{{"url":"https://app.svix.com/login#key={SECRET}","token":5}}"#),
+        ),
+        (
+            Op::SvixDashboard,
+            format!(r#"{{"url":"https://app.svix.com/login#key={SECRET}"}}"#),
+        ),
+        (Op::GiantSwarmLogin, format!(r#"{{"auth_token":["{SECRET}"]}}"#)),
+        (
+            Op::NuExtractExchange,
+            format!(r#"{{"token":"{SECRET}","expiresIn":1.5,"refreshToken":"{REFRESH}"}}"#),
+        ),
+        (
+            Op::NuExtractExchange,
+            format!(r#"{{"access_token":"{SECRET}","refreshToken":"{REFRESH}"}}"#),
+        ),
+        (
+            Op::NuExtractCreateToken,
+            format!(
+                r#"{{"id":"i","name":"n","token":"{SECRET}","userId":"u","createdAt":"c","expiresAt":7}}"#
+            ),
+        ),
+        (
+            Op::NuExtractListTokens,
+            format!(r#"[{{"id":"i","name":"n","token":"{SECRET}","userId":7}}]"#),
+        ),
+    ];
+    for (op, body) in cases {
+        let server = RawServer::start(Behaviour::Respond(
+            200,
+            "application/json",
+            body.clone().into_bytes(),
+        ))
+        .await;
+        let e = call(op, config(&server.base_url)).await.unwrap_err();
+        assert_eq!(e.variant, "InvalidResponsePayload", "{op:?}: {e:?}");
+        assert_eq!(e.status, Some(200), "{op:?}");
+        assert_clean(&format!("{op:?} Display"), &e.display);
+        assert_clean(&format!("{op:?} Debug"), &e.debug);
+        assert!(e.display.contains("200 OK"), "{}", e.display);
+        assert!(e.display.contains("application/json"), "{}", e.display);
+        assert!(
+            e.display.contains(&format!("{} bytes", body.len())),
+            "{}",
+            e.display
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_bytes_of_a_bad_body_need_the_explicit_accessor() {
+    let body = format!(r#"{{"token":"{SECRET}","expires_at":12}}"#);
+    let server = RawServer::start(Behaviour::Respond(
+        200,
+        "application/json",
+        body.clone().into_bytes(),
+    ))
+    .await;
+    let c = kleister::Client::from_config(config(&server.base_url)).unwrap();
+    match c.login("me", "pw").await {
+        Err(kleister::Error::InvalidResponsePayload(p)) => {
+            assert_eq!(p.status(), 200);
+            assert_eq!(p.len(), body.len());
+            assert_eq!(p.content_type(), Some("application/json"));
+            assert_eq!(&p.body_may_contain_secrets()[..], body.as_bytes());
+            assert_clean("payload Debug", &format!("{p:?}"));
+        }
+        other => panic!("expected InvalidResponsePayload, got {other:?}"),
+    }
+    // Nothing was kept from the bad answer.
+    assert_eq!(format!("{c:?}").matches("HeaderAuth").count(), 0);
+}
+
+/// Error statuses keep their status; an unlisted status is typed and its
+/// unread body stays out of `Debug`.
+#[tokio::test]
+async fn unlisted_status_with_a_token_body_does_not_print_it() {
+    for op in OPS {
+        let body = format!(r#"{{"token":"{SECRET}"}}"#);
+        let server =
+            RawServer::start(Behaviour::Respond(299, "application/json", body.into_bytes()))
+                .await;
+        let e = call(op, config(&server.base_url)).await.unwrap_err();
+        assert_eq!(e.variant, "UnexpectedResponse", "{op:?}: {e:?}");
+        assert_eq!(e.status, Some(299));
+        assert_clean(&format!("{op:?}"), &e.display);
+        assert_clean(&format!("{op:?}"), &e.debug);
+    }
+}
+
+/// Transport errors never carry the URL (Kleister's verify has its token
+/// in the path).
+#[tokio::test]
+async fn transport_errors_never_carry_the_url() {
+    for op in OPS {
+        let e = call(op, config(&common::closed_port_url()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.variant, "CommunicationError", "{op:?}: {e:?}");
+        assert!(!e.display.contains("verify"), "{}", e.display);
+        assert_clean(&format!("{op:?}"), &e.display);
+        assert_clean(&format!("{op:?}"), &e.debug);
+    }
+}
+
+// ---- Debug ---------------------------------------------------------------
+
+#[test]
+#[allow(deprecated)]
+fn debug_of_every_secret_holding_value_is_redacted() {
+    let base = format!("http://user:{SECRET}@127.0.0.1:9/api");
+    let config = Config::new().base_url(&base);
+    let mut debug = vec![("Config", format!("{config:?}"))];
+
+    let g = glowmarkt::Client::from_config(config.clone()).unwrap();
+    g.set_application_id(SECRET).unwrap();
+    g.set_token(SECRET).unwrap();
+    let k = kleister::Client::from_config(config.clone()).unwrap();
+    k.set_token(SECRET).unwrap();
+    let s = svix::Client::from_config(config.clone()).unwrap();
+    s.set_token(SECRET).unwrap();
+    let gs = giantswarm::Client::from_config(config.clone()).unwrap();
+    gs.set_token(SECRET).unwrap();
+    let n = nuextract::Client::from_config(config.clone()).unwrap();
+    n.set_token(SECRET).unwrap();
+    debug.extend([
+        ("glowmarkt Client", format!("{g:?}")),
+        ("kleister Client", format!("{k:?}")),
+        ("svix Client", format!("{s:?}")),
+        ("giantswarm Client", format!("{gs:?}")),
+        ("nuextract Client", format!("{n:?}")),
+    ]);
+
+    // Builders that hold a secret: a password body, a token path value, a
+    // token body.
+    debug.extend([
+        (
+            "glowmarkt UsernameLogin",
+            format!(
+                "{:?}",
+                g.username_login()
+                    .body_map(|b| b.username("u").password(SECRET))
+            ),
+        ),
+        (
+            "kleister LoginUser",
+            format!(
+                "{:?}",
+                k.login_user().body_map(|b| b.username("u").password(SECRET))
+            ),
+        ),
+        (
+            "kleister VerifyAuth",
+            format!("{:?}", k.verify_auth().token(SECRET)),
+        ),
+        (
+            "giantswarm CreateAuthToken",
+            format!(
+                "{:?}",
+                gs.create_auth_token()
+                    .body(giantswarm::types::V4CreateAuthTokenRequest::with_password(
+                        "e", SECRET
+                    ))
+            ),
+        ),
+        (
+            "nuextract ExchangeToken",
+            format!(
+                "{:?}",
+                n.exchange_token()
+                    .body(nuextract::types::TokenRequest::refresh(REFRESH))
+            ),
+        ),
+        (
+            "nuextract Logout",
+            format!("{:?}", n.logout().body(Secret::new(REFRESH))),
+        ),
+        ("svix AppPortalAccess", format!("{:?}", s.app_portal_access())),
+    ]);
+
+    // Every body and answer type that holds a secret.
+    let v = |j: serde_json::Value| j;
+    macro_rules! typed {
+        ($t:ty, $j:expr) => {
+            (
+                stringify!($t),
+                format!("{:?}", serde_json::from_value::<$t>(v($j)).unwrap()),
+            )
+        };
+    }
+    use serde_json::json;
+    let portal = format!("https://app.svix.com/login#key={SECRET}");
+    debug.extend([
+        typed!(glowmarkt::types::UserNameLoginReq, json!({"username": "u", "password": SECRET})),
+        typed!(glowmarkt::types::InlineResponse2008, json!({"token": SECRET, "exp": 1})),
+        typed!(glowmarkt::types::InlineResponse2009, json!({"token": SECRET, "exp": 1})),
+        typed!(kleister::types::AuthLogin, json!({"username": "u", "password": SECRET})),
+        typed!(kleister::types::AuthToken, json!({"token": SECRET, "expires_at": "2026-01-01T00:00:00Z"})),
+        typed!(svix::types::AppPortalAccessOut, json!({"url": portal, "token": SECRET})),
+        typed!(svix::types::DashboardAccessOut, json!({"url": portal, "token": SECRET})),
+        typed!(giantswarm::types::V4CreateAuthTokenRequest, json!({"email": "e", "password_base64": SECRET})),
+        typed!(giantswarm::types::V4CreateAuthTokenResponse, json!({"auth_token": SECRET})),
+        typed!(nuextract::types::TokenRequest, json!({"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": REFRESH})),
+        typed!(nuextract::types::TokenRequest, json!({"type": "ai.numind.extract.shared.TokenCodeRequest", "code": SECRET, "redirectUri": "r"})),
+        typed!(nuextract::types::TokenResponse, json!({"token": SECRET, "expiresIn": 1, "refreshToken": REFRESH})),
+        typed!(nuextract::types::UserTokenResponse, json!({"id": "i", "name": "n", "token": SECRET, "userId": "u", "createdAt": "c", "expiresAt": "e"})),
+        typed!(authapi::SecretUrl, json!(portal)),
+        typed!(Secret, json!(SECRET)),
+    ]);
+    // A refused base URL with userinfo.
+    let e = glowmarkt::Client::from_config(Config::new().base_url(format!(
+        "ftp://u:{SECRET}@h/"
+    )))
+    .unwrap_err();
+    debug.push(("ConfigError Display", e.to_string()));
+    debug.push(("ConfigError Debug", format!("{e:?}")));
+
+    for (what, text) in &debug {
+        assert_clean(what, text);
+    }
+    // The magic link keeps its origin, so a log still says where it points.
+    assert!(debug
+        .iter()
+        .any(|(w, t)| w.contains("AppPortalAccessOut") && t.contains("https://app.svix.com/<redacted>")));
+    // Clients still say where they talk to, and which credentials are set.
+    assert!(debug[1].1.contains("<redacted>@127.0.0.1:9"), "{}", debug[1].1);
+    assert!(debug[1].1.contains("credentials_set"), "{}", debug[1].1);
+}
+
+// ---- constructors in a fresh process --------------------------------------
+
+/// The rustls provider is process-wide, so each constructor runs in its
+/// own child process (this test binary, re-run with one case selected).
+const CHILD: &str = "AUTHAPI_CONSTRUCTOR_CASE";
+
+fn constructor_case(name: &str) {
+    let https = Config::new().base_url("https://127.0.0.1:9");
+    match name {
+        "glowmarkt::from_config" => drop(glowmarkt::Client::from_config(Config::new()).unwrap()),
+        "glowmarkt::with_application_id" => {
+            drop(glowmarkt::Client::with_application_id("app").unwrap())
+        }
+        "kleister::from_config" => drop(kleister::Client::from_config(Config::new()).unwrap()),
+        "kleister::new_default" => drop(kleister::Client::new_default().unwrap()),
+        "svix::from_config" => drop(svix::Client::from_config(Config::new()).unwrap()),
+        "svix::with_token" => drop(svix::Client::with_token("sk_x.eu").unwrap()),
+        "giantswarm::from_config" => drop(giantswarm::Client::from_config(https).unwrap()),
+        "giantswarm::from_config without a host" => {
+            assert!(giantswarm::Client::from_config(Config::new()).is_err())
+        }
+        "nuextract::from_config" => drop(nuextract::Client::from_config(Config::new()).unwrap()),
+        "nuextract::new_default" => drop(nuextract::Client::new_default().unwrap()),
+        "http_client_builder + Config::http_client" => {
+            let http = authapi::http_client_builder().build().unwrap();
+            drop(svix::Client::from_config(Config::new().http_client(http)).unwrap())
+        }
+        other => panic!("unknown case {other}"),
+    }
+}
+
+#[test]
+fn every_public_constructor_works_in_a_fresh_process() {
+    if let Ok(case) = std::env::var(CHILD) {
+        constructor_case(&case);
+        return;
+    }
+    let cases = [
+        "glowmarkt::from_config",
+        "glowmarkt::with_application_id",
+        "kleister::from_config",
+        "kleister::new_default",
+        "svix::from_config",
+        "svix::with_token",
+        "giantswarm::from_config",
+        "giantswarm::from_config without a host",
+        "nuextract::from_config",
+        "nuextract::new_default",
+        "http_client_builder + Config::http_client",
+    ];
+    for case in cases {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "every_public_constructor_works_in_a_fresh_process",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, case)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{case}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+        // The child really ran the one test (and so the case).
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("1 passed"), "{case}: {stdout}");
+    }
+}
