@@ -116,9 +116,7 @@ const OPS: [Op; 21] = [
 /// token to [`REFRESH`]); `Ok` carries nothing, `Err` the summary.
 #[allow(deprecated)] // Svix dashboard_access is deprecated by the service
 async fn call(op: Op, config: Config) -> Result<(), Summary> {
-    fn done<T, E: std::fmt::Debug + 'static>(
-        r: Result<T, svix::Error<E>>,
-    ) -> Result<(), Summary> {
+    fn done<T, E: std::fmt::Debug + 'static>(r: Result<T, svix::Error<E>>) -> Result<(), Summary> {
         r.map(drop).map_err(summarize)
     }
     match op {
@@ -186,9 +184,12 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
                 Op::NuExtractLogout => done(c.logout().body(Secret::new(REFRESH)).send().await),
                 Op::NuExtractMe => done(c.current_user().send().await),
                 Op::NuExtractListTokens => done(c.list_user_tokens().send().await),
-                Op::NuExtractCreateToken => {
-                    done(c.create_user_token().body_map(|b| b.name("ci")).send().await)
-                }
+                Op::NuExtractCreateToken => done(
+                    c.create_user_token()
+                        .body_map(|b| b.name("ci"))
+                        .send()
+                        .await,
+                ),
                 Op::NuExtractUpdateToken => done(
                     c.update_user_token()
                         .user_token_id("ut-1")
@@ -203,9 +204,7 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
 }
 
 fn config(base: &str) -> Config {
-    Config::new()
-        .base_url(base)
-        .timeout(Duration::from_secs(5))
+    Config::new().base_url(base).timeout(Duration::from_secs(5))
 }
 
 fn redirect(status: u16, location: &str) -> Behaviour {
@@ -292,7 +291,12 @@ async fn caller_built_client_from_the_builder_keeps_the_policy() {
             .await
             .unwrap_err();
         assert_eq!(e.variant, "Redirect", "{op:?}: {e:?}");
-        let sent = server.requests.lock().unwrap().join("\n").to_ascii_lowercase();
+        let sent = server
+            .requests
+            .lock()
+            .unwrap()
+            .join("\n")
+            .to_ascii_lowercase();
         assert!(!sent.contains("referer"), "{op:?}: {sent}");
     }
     assert_eq!(thief.request_count(), 0);
@@ -340,7 +344,10 @@ async fn token_answers_that_fail_to_decode_never_show_the_token() {
             Op::SvixDashboard,
             format!(r#"{{"url":"https://app.svix.com/login#key={SECRET}"}}"#),
         ),
-        (Op::GiantSwarmLogin, format!(r#"{{"auth_token":["{SECRET}"]}}"#)),
+        (
+            Op::GiantSwarmLogin,
+            format!(r#"{{"auth_token":["{SECRET}"]}}"#),
+        ),
         (
             Op::NuExtractExchange,
             format!(r#"{{"token":"{SECRET}","expiresIn":1.5,"refreshToken":"{REFRESH}"}}"#),
@@ -412,9 +419,12 @@ async fn the_bytes_of_a_bad_body_need_the_explicit_accessor() {
 async fn unlisted_status_with_a_token_body_does_not_print_it() {
     for op in OPS {
         let body = format!(r#"{{"token":"{SECRET}"}}"#);
-        let server =
-            RawServer::start(Behaviour::Respond(299, "application/json", body.into_bytes()))
-                .await;
+        let server = RawServer::start(Behaviour::Respond(
+            299,
+            "application/json",
+            body.into_bytes(),
+        ))
+        .await;
         let e = call(op, config(&server.base_url)).await.unwrap_err();
         assert_eq!(e.variant, "UnexpectedResponse", "{op:?}: {e:?}");
         assert_eq!(e.status, Some(299));
@@ -481,7 +491,8 @@ fn debug_of_every_secret_holding_value_is_redacted() {
             "kleister LoginUser",
             format!(
                 "{:?}",
-                k.login_user().body_map(|b| b.username("u").password(SECRET))
+                k.login_user()
+                    .body_map(|b| b.username("u").password(SECRET))
             ),
         ),
         (
@@ -492,10 +503,9 @@ fn debug_of_every_secret_holding_value_is_redacted() {
             "giantswarm CreateAuthToken",
             format!(
                 "{:?}",
-                gs.create_auth_token()
-                    .body(giantswarm::types::V4CreateAuthTokenRequest::with_password(
-                        "e", SECRET
-                    ))
+                gs.create_auth_token().body(
+                    giantswarm::types::V4CreateAuthTokenRequest::with_password("e", SECRET)
+                )
             ),
         ),
         (
@@ -510,7 +520,10 @@ fn debug_of_every_secret_holding_value_is_redacted() {
             "nuextract Logout",
             format!("{:?}", n.logout().body(Secret::new(REFRESH))),
         ),
-        ("svix AppPortalAccess", format!("{:?}", s.app_portal_access())),
+        (
+            "svix AppPortalAccess",
+            format!("{:?}", s.app_portal_access()),
+        ),
     ]);
 
     // Every body and answer type that holds a secret.
@@ -543,10 +556,8 @@ fn debug_of_every_secret_holding_value_is_redacted() {
         typed!(Secret, json!(SECRET)),
     ]);
     // A refused base URL with userinfo.
-    let e = glowmarkt::Client::from_config(Config::new().base_url(format!(
-        "ftp://u:{SECRET}@h/"
-    )))
-    .unwrap_err();
+    let e = glowmarkt::Client::from_config(Config::new().base_url(format!("ftp://u:{SECRET}@h/")))
+        .unwrap_err();
     debug.push(("ConfigError Display", e.to_string()));
     debug.push(("ConfigError Debug", format!("{e:?}")));
 
@@ -556,9 +567,14 @@ fn debug_of_every_secret_holding_value_is_redacted() {
     // The magic link keeps its origin, so a log still says where it points.
     assert!(debug
         .iter()
-        .any(|(w, t)| w.contains("AppPortalAccessOut") && t.contains("https://app.svix.com/<redacted>")));
+        .any(|(w, t)| w.contains("AppPortalAccessOut")
+            && t.contains("https://app.svix.com/<redacted>")));
     // Clients still say where they talk to, and which credentials are set.
-    assert!(debug[1].1.contains("<redacted>@127.0.0.1:9"), "{}", debug[1].1);
+    assert!(
+        debug[1].1.contains("<redacted>@127.0.0.1:9"),
+        "{}",
+        debug[1].1
+    );
     assert!(debug[1].1.contains("credentials_set"), "{}", debug[1].1);
 }
 

@@ -113,7 +113,8 @@ pub fn private_constructors(file: &mut syn::File) {
         if imp.trait_.is_some() || quote!(#ty).to_string() != "Client" {
             continue;
         }
-        imp.items.retain(|it| !matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        imp.items
+            .retain(|it| !matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
         for it in &mut imp.items {
             if let syn::ImplItem::Fn(f) = it {
                 if f.sig.ident == "new_with_client" {
@@ -172,10 +173,7 @@ pub fn remove_debug_derive(s: &mut syn::ItemStruct) {
         }
         let parser = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
         if let Ok(paths) = attr.parse_args_with(parser) {
-            let kept: Vec<&syn::Path> = paths
-                .iter()
-                .filter(|p| !p.is_ident("Debug"))
-                .collect();
+            let kept: Vec<&syn::Path> = paths.iter().filter(|p| !p.is_ident("Debug")).collect();
             *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
         }
     }
@@ -233,12 +231,24 @@ mod tests {
         let out = render(&file);
         assert!(out.contains("pub use authapi_core::Error;"), "{out}");
         assert!(!out.contains("ClientInfo, Error"), "{out}");
-        assert!(out.contains(".send(&super::AUTH, &client.client, request, \"op\")"), "{out}");
+        assert!(
+            out.contains(".send(&super::AUTH, &client.client, request, \"op\")"),
+            "{out}"
+        );
         assert!(!out.contains("client.pre"), "{out}");
         assert!(!out.contains("OperationInfo"), "{out}");
-        assert!(out.contains("authapi_core::decode(response).await"), "{out}");
-        assert!(out.contains("Err(authapi_core::service_error(response).await)"), "{out}");
-        assert!(out.contains("Err(authapi_core::unexpected(response))"), "{out}");
+        assert!(
+            out.contains("authapi_core::decode(response).await"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Err(authapi_core::service_error(response).await)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Err(authapi_core::unexpected(response))"),
+            "{out}"
+        );
     }
 
     #[test]

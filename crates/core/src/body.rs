@@ -105,9 +105,7 @@ pub(crate) async fn prepare(
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("text/plain"));
-    let within_limit = response
-        .content_length()
-        .is_some_and(|n| n <= limit as u64);
+    let within_limit = response.content_length().is_some_and(|n| n <= limit as u64);
     if within_limit && !text_plain && !drop_url {
         // The common case: a declared, small body passes untouched.
         return Ok(response);

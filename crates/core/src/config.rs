@@ -98,7 +98,10 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
-            .field("http_client", &self.http_client.as_ref().map(|_| "caller's"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "caller's"),
+            )
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
@@ -254,7 +257,10 @@ mod tests {
             redact_userinfo("https://u:p4ss@h.example/api"),
             "https://<redacted>@h.example/api"
         );
-        assert_eq!(redact_userinfo("https://h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(
+            redact_userinfo("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
         assert_eq!(redact_userinfo("ftp://tok@x"), "ftp://<redacted>@x");
         let e = normalize_base_url("ftp://user:hunter2@x").unwrap_err();
         assert!(!format!("{e} {e:?}").contains("hunter2"));

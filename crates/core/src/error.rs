@@ -287,7 +287,9 @@ impl fmt::Display for Redirect {
         if let Some(o) = &self.origin {
             write!(f, " to {o}")?;
         }
-        f.write_str("); authapi does not follow redirects, so credentials never reach another origin")
+        f.write_str(
+            "); authapi does not follow redirects, so credentials never reach another origin",
+        )
     }
 }
 
@@ -352,7 +354,8 @@ impl<E: fmt::Debug> fmt::Debug for ServiceError<E> {
 
 /// A response with a status the spec does not list; its body is unread.
 pub struct UnexpectedResponse {
-    response: reqwest::Response,
+    // Boxed: a `Response` would make every `Result` of this crate large.
+    response: Box<reqwest::Response>,
     attempts: u32,
 }
 
@@ -370,7 +373,7 @@ impl UnexpectedResponse {
     /// The response, to read its body. It may hold anything the server
     /// sent, a token included: do not log it.
     pub fn into_response(self) -> reqwest::Response {
-        self.response
+        *self.response
     }
 }
 
@@ -564,10 +567,7 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 pub(crate) struct Attempts(pub u32);
 
 fn attempts_of(response: &reqwest::Response) -> u32 {
-    response
-        .extensions()
-        .get::<Attempts>()
-        .map_or(1, |a| a.0)
+    response.extensions().get::<Attempts>().map_or(1, |a| a.0)
 }
 
 /// Decodes a success body as `T`. Generated code calls this in place of
@@ -589,7 +589,9 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
 }
 
 /// Decodes a documented error body as `E`: the error the call returns.
-pub async fn service_error<E: serde::de::DeserializeOwned>(response: reqwest::Response) -> Error<E> {
+pub async fn service_error<E: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Error<E> {
     let (status, headers, body, attempts) = match read(response).await {
         Ok(parts) => parts,
         Err(e) => return e,
@@ -614,7 +616,10 @@ pub async fn service_error<E: serde::de::DeserializeOwned>(response: reqwest::Re
 /// A status the spec does not list.
 pub fn unexpected<E>(response: reqwest::Response) -> Error<E> {
     let attempts = attempts_of(&response);
-    Error::UnexpectedResponse(UnexpectedResponse { response, attempts })
+    Error::UnexpectedResponse(UnexpectedResponse {
+        response: Box::new(response),
+        attempts,
+    })
 }
 
 async fn read<E>(

@@ -36,8 +36,8 @@ pub use config::{
 };
 pub use credentials::{header_value, AuthTable, Operation, Scheme};
 pub use error::{
-    decode, service_error, unexpected, BodyError, Error, InvalidPayload, Redirect,
-    ResponseValue, ServiceError, Transport, UnexpectedResponse,
+    decode, service_error, unexpected, BodyError, Error, InvalidPayload, Redirect, ResponseValue,
+    ServiceError, Transport, UnexpectedResponse,
 };
 pub use runtime::Runtime;
 pub use secret::{Secret, SecretUrl};

@@ -170,7 +170,8 @@ impl Runtime {
         )
         .await
         .map_err(|e| {
-            Error::ResponseBodyError(crate::error::BodyError::new(status, e)).with_attempts(attempts)
+            Error::ResponseBodyError(crate::error::BodyError::new(status, e))
+                .with_attempts(attempts)
         })
     }
 }

@@ -15,7 +15,9 @@
 //!     .body(AppPortalAccessIn::default())
 //!     .send()
 //!     .await?;
-//! println!("portal link: {}", *access.url);
+//! // `{:?}` of the link prints only its origin; `expose()` gives the secret.
+//! println!("portal: {:?}", access.url);
+//! let _link: &str = access.url.expose();
 //! # Ok(()) }
 //! ```
 //!
