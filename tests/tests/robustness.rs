@@ -162,7 +162,11 @@ async fn malformed_json_is_an_invalid_payload_with_the_parse_error() {
     for s in ALL {
         let f = call_against(s, json(200, "{not json")).await;
         assert_eq!(f.kind, Kind::InvalidPayload, "{s:?}: {f:?}");
-        assert!(f.display.contains("line 1 column"), "{s:?}: {}", f.display);
+        assert!(
+            f.display.contains("at line 1 column"),
+            "{s:?}: {}",
+            f.display
+        );
     }
 }
 
@@ -177,7 +181,7 @@ async fn valid_json_of_the_wrong_shape_is_an_invalid_payload() {
         };
         let f = call_against(s, json(200, body)).await;
         assert_eq!(f.kind, Kind::InvalidPayload, "{s:?}: {f:?}");
-        assert!(f.display.contains("invalid type"), "{s:?}: {}", f.display);
+        assert!(f.display.contains("wrong type"), "{s:?}: {}", f.display);
     }
 }
 
@@ -187,7 +191,7 @@ async fn empty_body_where_json_is_expected_is_an_invalid_payload() {
         let f = call_against(s, json(200, "")).await;
         assert_eq!(f.kind, Kind::InvalidPayload, "{s:?}: {f:?}");
         assert!(
-            f.display.contains("EOF while parsing"),
+            f.display.contains("ends too early"),
             "{s:?}: {}",
             f.display
         );
@@ -316,7 +320,9 @@ async fn silent_server_hits_the_timeout() {
         assert_eq!(f.kind, Kind::Communication, "{s:?}: {f:?}");
         assert!(f.timeout, "{s:?}: {f:?}");
         assert!(started.elapsed() < Duration::from_secs(5), "{s:?}");
-        assert_eq!(server.request_count(), 1);
+        // Every one of these calls is safe to repeat (GET, DELETE, or a Svix
+        // POST with its automatic idempotency key): 3 attempts by default.
+        assert_eq!(server.request_count(), 3, "{s:?}");
     }
 }
 

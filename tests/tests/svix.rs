@@ -19,6 +19,10 @@ fn portal_out() -> serde_json::Value {
     json!({"url": "https://app.svix.com/login#key=eyJ", "token": "appsk_portal"})
 }
 
+/// A POST without a caller's key gets `auto_<uuid v4>`, as the official
+/// Svix SDKs send.
+const AUTO_KEY: &str = "^auto_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$";
+
 #[tokio::test]
 async fn expire_all_sends_exact_request_and_decodes_204() {
     let server = MockServer::start_async().await;
@@ -48,14 +52,14 @@ async fn expire_all_sends_exact_request_and_decodes_204() {
 }
 
 #[tokio::test]
-async fn expire_all_without_idempotency_key_omits_the_header_and_null_expiry() {
+async fn expire_all_without_a_caller_key_gets_an_automatic_one_and_no_null_expiry() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
                 .path(format!("/api/v1/auth/app/{APP}/expire-all/"))
                 .header("authorization", format!("Bearer {TOKEN}"))
-                .header_missing("idempotency-key")
+                .header_matches("^idempotency-key$", AUTO_KEY)
                 .json_body(json!({}));
             then.status(204);
         })
@@ -113,7 +117,7 @@ async fn app_portal_access_default_body_sends_empty_flag_list() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(format!("/api/v1/auth/app-portal-access/{APP}/"))
-                .header_missing("idempotency-key")
+                .header_matches("^idempotency-key$", AUTO_KEY)
                 .json_body(json!({"featureFlags": []}));
             then.status(200)
                 .header("content-type", "application/json")
@@ -165,7 +169,7 @@ async fn logout_posts_without_body_and_decodes_204() {
             when.method(POST)
                 .path("/api/v1/auth/logout/")
                 .header("authorization", "Bearer appsk_portal")
-                .header_missing("idempotency-key")
+                .header_matches("^idempotency-key$", AUTO_KEY)
                 .body("");
             then.status(204);
         })
@@ -251,13 +255,14 @@ async fn typed_mock_helpers_drive_the_client() {
     };
     let mock = server.app_portal_access(|when, then| {
         when.app_id(&APP.parse().unwrap())
-            .idempotency_key(None)
+            .idempotency_key("typed-1")
             .body(&types::AppPortalAccessIn::default());
         then.ok(&out);
     });
     let got = client(&server)
         .app_portal_access()
         .app_id(APP)
+        .idempotency_key("typed-1")
         .body(types::AppPortalAccessIn::default())
         .send()
         .await

@@ -248,6 +248,8 @@ struct Op {
     redact_url: bool,
     /// Path parameters marked `x-secret`, as Rust field names.
     secret_params: Vec<String>,
+    /// The idempotency-key header parameter, lower case, if any.
+    idempotency_key: Option<String>,
 }
 
 impl Op {
@@ -340,6 +342,20 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                 .map(snake_case)
                 .collect();
             let redact_url = !secret_params.is_empty();
+            let idempotency_key = op
+                .get("parameters")
+                .into_iter()
+                .chain(item.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => resolve(doc, r),
+                    None => Some(p),
+                })
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
+                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                .find(|n| n.eq_ignore_ascii_case("idempotency-key"))
+                .map(str::to_ascii_lowercase);
             ops.push(Op {
                 id: id.to_string(),
                 method: method.to_string(),
@@ -360,6 +376,7 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
                     .unwrap_or(false),
                 redact_url,
                 secret_params,
+                idempotency_key,
             });
         }
     }
@@ -529,6 +546,10 @@ fn finish_client(
     ops: &[Op],
     client: TokenStream,
 ) -> Result<String, String> {
+    let service = Path::new(rel)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     let mut file: syn::File =
         syn::parse2(client).map_err(|e| format!("generated code does not parse: {e}"))?;
     for op in ops.iter().filter(|o| o.deprecated) {
@@ -618,8 +639,17 @@ fn finish_client(
         let sec = &op.security;
         let text_plain = op.text_plain;
         let redact_url = op.redact_url;
+        let method = op.method.to_uppercase();
+        let path = &op.path;
+        let idempotency_key = match &op.idempotency_key {
+            Some(k) => quote!(Some(#k)),
+            None => quote!(None),
+        };
         operations.push(quote!(authapi_core::Operation {
             id: #id,
+            method: #method,
+            path: #path,
+            idempotency_key: #idempotency_key,
             schemes: &[#(#sec),*],
             text_plain: #text_plain,
             redact_url: #redact_url,
@@ -636,6 +666,7 @@ fn finish_client(
         static SCHEMES: [authapi_core::Scheme; #n_schemes] = [#(#schemes),*];
 
         pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
+            service: #service,
             schemes: &SCHEMES,
             operations: &[#(#operations),*],
         };

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::retry::Retry;
 use crate::runtime::Runtime;
 
 /// Default total timeout of one request (connect, send, receive the body).
@@ -37,6 +38,11 @@ pub enum ConfigError {
     },
     /// The HTTP client could not be built.
     Http(reqwest::Error),
+    /// A credential was set for a security scheme the spec does not have.
+    UnknownScheme {
+        /// The scheme's name.
+        scheme: &'static str,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -54,6 +60,9 @@ impl fmt::Display for ConfigError {
                  (CR, LF or other control bytes)"
             ),
             ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+            ConfigError::UnknownScheme { scheme } => {
+                write!(f, "the spec has no security scheme `{scheme}`")
+            }
         }
     }
 }
@@ -76,6 +85,8 @@ pub struct Config {
     user_agent: String,
     http_client: Option<reqwest::Client>,
     max_response_bytes: usize,
+    retry: Retry,
+    tracing: bool,
 }
 
 impl Default for Config {
@@ -87,6 +98,8 @@ impl Default for Config {
             user_agent: concat!("authapi/", env!("CARGO_PKG_VERSION")).to_string(),
             http_client: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retry: Retry::default(),
+            tracing: true,
         }
     }
 }
@@ -103,6 +116,8 @@ impl fmt::Debug for Config {
                 &self.http_client.as_ref().map(|_| "caller's"),
             )
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .field("tracing", &self.tracing)
             .finish()
     }
 }
@@ -159,6 +174,20 @@ impl Config {
         self
     }
 
+    /// The retry policy (default [`Retry::new`]: 3 attempts, backoff from
+    /// 50 ms to 5 s). [`Retry::disabled`] sends every call once.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Whether each call opens a `tracing` span (default on; it costs next
+    /// to nothing when no subscriber listens).
+    pub fn tracing(mut self, on: bool) -> Self {
+        self.tracing = on;
+        self
+    }
+
     /// Checks the base URL (or falls back to `default_base_url`) and builds
     /// the HTTP client and runtime. Used by the generated
     /// `Client::from_config`.
@@ -181,7 +210,13 @@ impl Config {
                 .build()
                 .map_err(ConfigError::Http)?,
         };
-        Ok((base, http, Runtime::new(self.max_response_bytes)))
+        let runtime = Runtime::new(
+            self.max_response_bytes,
+            self.retry.clone(),
+            self.tracing,
+            self.http_client.is_some(),
+        );
+        Ok((base, http, runtime))
     }
 }
 
@@ -221,14 +256,19 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 }
 
 /// `scheme://user:pass@host/...` becomes `scheme://<redacted>@host/...`.
-/// Works on text that does not parse as a URL, too.
+/// Text that does not parse as a URL loses everything between `://` and
+/// its last `@`, since a password may hold `/`, `?` or `#`.
 pub fn redact_userinfo(url: &str) -> String {
+    if let Ok(parsed) = reqwest::Url::parse(url) {
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return url.to_string();
+        }
+    }
     let (scheme, rest) = match url.find("://") {
         Some(i) => (&url[..i + 3], &url[i + 3..]),
         None => ("", url),
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
+    match rest.rfind('@') {
         Some(at) => format!("{scheme}<redacted>{}", &rest[at..]),
         None => url.to_string(),
     }
@@ -262,6 +302,9 @@ mod tests {
             "https://h.example/a@b"
         );
         assert_eq!(redact_userinfo("ftp://tok@x"), "ftp://<redacted>@x");
+        // A password with `/` that makes the URL unparseable.
+        let r = redact_userinfo("https://u:ab/cd@host:x");
+        assert!(!r.contains("ab/cd"), "{r}");
         let e = normalize_base_url("ftp://user:hunter2@x").unwrap_err();
         assert!(!format!("{e} {e:?}").contains("hunter2"));
     }

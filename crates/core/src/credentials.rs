@@ -1,6 +1,7 @@
 //! Security schemes, the per-spec auth table and the stored secrets.
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -22,6 +23,13 @@ pub struct Scheme {
 pub struct Operation {
     /// The operationId (also the Rust method name).
     pub id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template (`/auth/verify/{token}`): never a path value.
+    pub path: &'static str,
+    /// The header of the operation's idempotency-key parameter, if it has
+    /// one: a POST without a caller's key gets `auto_<uuid v4>`.
+    pub idempotency_key: Option<&'static str>,
     /// Security schemes whose credentials are sent with this operation.
     pub schemes: &'static [&'static str],
     /// The server answers some statuses with `text/plain`; decode those
@@ -35,6 +43,8 @@ pub struct Operation {
 /// The security facts of one spec, emitted by `cargo xtask codegen`.
 #[derive(Debug)]
 pub struct AuthTable {
+    /// The service's name (`svix`), for traces.
+    pub service: &'static str,
     /// Every scheme an operation may use.
     pub schemes: &'static [Scheme],
     /// Every operation of the spec.
@@ -64,13 +74,21 @@ pub fn header_value(
     Ok(v)
 }
 
-/// Secrets stored per security scheme, shared by the clones of one client.
-#[derive(Clone, Default)]
-pub(crate) struct Credentials(Arc<RwLock<Vec<(&'static str, HeaderValue)>>>);
+/// Secrets stored per security scheme. `generation` counts every change,
+/// so a session can tell whether the token it saw fail was replaced since.
+#[derive(Default)]
+pub(crate) struct Credentials {
+    values: RwLock<Vec<(&'static str, HeaderValue)>>,
+    generation: AtomicU64,
+}
 
 impl Credentials {
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     pub(crate) fn get(&self, scheme: &str) -> Option<HeaderValue> {
-        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let guard = self.values.read().unwrap_or_else(|e| e.into_inner());
         guard
             .iter()
             .find(|(name, _)| *name == scheme)
@@ -78,16 +96,17 @@ impl Credentials {
     }
 
     pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
-        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.values.write().unwrap_or_else(|e| e.into_inner());
         guard.retain(|(name, _)| *name != scheme);
         if let Some(value) = value {
             guard.push((scheme, value));
         }
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Names of the schemes that hold a secret, never the secrets.
     pub(crate) fn names(&self) -> Vec<&'static str> {
-        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let guard = self.values.read().unwrap_or_else(|e| e.into_inner());
         guard.iter().map(|(n, _)| *n).collect()
     }
 }

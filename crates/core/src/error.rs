@@ -43,6 +43,9 @@ pub enum Error<E = ()> {
     InvalidResponsePayload(InvalidPayload),
     /// The body of a response could not be read (cut off, too large).
     ResponseBodyError(BodyError),
+    /// The session's token could not be refreshed (the refresh call's
+    /// status and reason); every call that waited for that refresh gets it.
+    Session(crate::SessionError),
     /// A helper's own failure, such as a login answer without a token.
     Custom(String),
 }
@@ -56,6 +59,7 @@ impl<E> Error<E> {
             Error::UnexpectedResponse(r) => Some(r.status()),
             Error::InvalidResponsePayload(p) => Some(p.status),
             Error::ResponseBodyError(b) => Some(b.status),
+            Error::Session(s) => s.status(),
             _ => None,
         }
     }
@@ -89,7 +93,7 @@ impl<E> Error<E> {
     /// was refused before sending).
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::InvalidRequest(_) | Error::Custom(_) => 0,
+            Error::InvalidRequest(_) | Error::Custom(_) | Error::Session(_) => 0,
             Error::CommunicationError(t) => t.attempts,
             Error::Redirect(r) => r.attempts,
             Error::ErrorResponse(e) => e.attempts,
@@ -102,7 +106,7 @@ impl<E> Error<E> {
     /// Sets the attempt count (the runtime's retry loop does).
     pub fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {
-            Error::InvalidRequest(_) | Error::Custom(_) => {}
+            Error::InvalidRequest(_) | Error::Custom(_) | Error::Session(_) => {}
             Error::CommunicationError(t) => t.attempts = n,
             Error::Redirect(r) => r.attempts = n,
             Error::ErrorResponse(e) => e.attempts = n,
@@ -124,12 +128,13 @@ impl<E> Error<E> {
             Error::UnexpectedResponse(r) => Error::UnexpectedResponse(r),
             Error::InvalidResponsePayload(p) => Error::InvalidResponsePayload(p),
             Error::ResponseBodyError(b) => Error::ResponseBodyError(b),
+            Error::Session(s) => Error::Session(s),
             Error::Custom(m) => Error::Custom(m),
         }
     }
 }
 
-impl<E: fmt::Debug> fmt::Display for Error<E> {
+impl<E> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidRequest(m) => write!(f, "invalid request, nothing was sent: {m}"),
@@ -139,12 +144,13 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             Error::UnexpectedResponse(r) => fmt::Display::fmt(r, f),
             Error::InvalidResponsePayload(p) => fmt::Display::fmt(p, f),
             Error::ResponseBodyError(b) => fmt::Display::fmt(b, f),
+            Error::Session(s) => fmt::Display::fmt(s, f),
             Error::Custom(m) => f.write_str(m),
         }
     }
 }
 
-impl<E: fmt::Debug> fmt::Debug for Error<E> {
+impl<E> fmt::Debug for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidRequest(m) => f.debug_tuple("InvalidRequest").field(m).finish(),
@@ -156,12 +162,13 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 f.debug_tuple("InvalidResponsePayload").field(p).finish()
             }
             Error::ResponseBodyError(b) => f.debug_tuple("ResponseBodyError").field(b).finish(),
+            Error::Session(s) => f.debug_tuple("Session").field(s).finish(),
             Error::Custom(m) => f.debug_tuple("Custom").field(m).finish(),
         }
     }
 }
 
-impl<E: fmt::Debug + 'static> std::error::Error for Error<E> {
+impl<E: 'static> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::CommunicationError(t) => Some(&t.error),
@@ -335,18 +342,19 @@ impl<E> std::ops::Deref for ServiceError<E> {
     }
 }
 
-impl<E: fmt::Debug> fmt::Display for ServiceError<E> {
+// The body is left out of both: services echo rejected input (a token in
+// a path, a field value) into their error messages. Read it through `Deref`.
+impl<E> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the service answered {}: {:?}", self.status, self.body)
+        write!(f, "the service answered {} (a documented error)", self.status)
     }
 }
 
-impl<E: fmt::Debug> fmt::Debug for ServiceError<E> {
+impl<E> fmt::Debug for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Headers are left out: a hostile server may set cookies.
         f.debug_struct("ServiceError")
             .field("status", &self.status)
-            .field("body", &self.body)
+            .field("body", &std::any::type_name::<E>())
             .field("attempts", &self.attempts)
             .finish()
     }
@@ -469,31 +477,22 @@ impl fmt::Debug for InvalidPayload {
     }
 }
 
-/// serde's message with every quoted value replaced: `invalid type: string
-/// "eyJ..."` would print the token. Field names of our own types ("missing
-/// field `token`") are kept, since they come from the spec, not the body.
+/// Where and how decoding failed, without serde's message text: serde
+/// quotes body values (escaped, so no quote-matching scrubber is safe), and
+/// a value may be a token. "missing field `x`" names a field of our own
+/// types and is kept.
 fn redacted_serde_message(e: &serde_json::Error) -> String {
     let message = e.to_string();
-    if message.starts_with("missing field") || message.starts_with("duplicate field") {
+    if message.starts_with("missing field") {
         return message;
     }
-    let mut out = String::with_capacity(message.len());
-    let mut chars = message.chars();
-    while let Some(c) = chars.next() {
-        if c == '"' || c == '`' {
-            out.push(c);
-            out.push_str("<redacted>");
-            for d in chars.by_ref() {
-                if d == c {
-                    break;
-                }
-            }
-            out.push(c);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "a value of the wrong type or shape",
+        serde_json::error::Category::Eof => "the body ends too early",
+    };
+    format!("{kind} at line {} column {}", e.line(), e.column())
 }
 
 /// A body that could not be read: the connection dropped mid-body, or it
@@ -646,11 +645,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serde_messages_lose_quoted_values() {
+    fn serde_messages_lose_body_values() {
         let e = serde_json::from_str::<u64>("\"eyJsecret\"").unwrap_err();
         let m = redacted_serde_message(&e);
         assert!(!m.contains("eyJsecret"), "{m}");
-        assert!(m.contains("invalid type"), "{m}");
+        assert!(m.contains("wrong type"), "{m}");
+        // Escaped quotes inside a string value.
+        let e = serde_json::from_str::<u64>(r#""{\"token\":\"eyJsecret\"}""#).unwrap_err();
+        assert!(!redacted_serde_message(&e).contains("eyJsecret"));
         #[derive(serde::Deserialize, Debug)]
         #[allow(dead_code)]
         struct T {

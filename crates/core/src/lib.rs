@@ -15,6 +15,11 @@
 //! * `error`: the [`Error`] every call returns, which never prints a secret;
 //! * `body`: the response size cap, and `text/plain` bodies of operations
 //!   the spec flags handed to the typed decoder as JSON strings;
+//! * `retry`: [`Retry`], the policy: backoff, `Retry-After`, what is safe
+//!   to send again;
+//! * `session`: tokens refreshed before they expire and after a 401, one
+//!   refresh in flight at a time;
+//! * `trace`: one `tracing` span per call, never a secret in a field;
 //! * `runtime`: [`Runtime::send`], wiring the above together;
 //! * `secret`: [`Secret`] and [`SecretUrl`], values whose `Debug` redacts.
 //!
@@ -26,8 +31,11 @@ mod body;
 mod config;
 mod credentials;
 mod error;
+mod retry;
 mod runtime;
 mod secret;
+mod session;
+mod trace;
 
 pub use body::BodyTooLarge;
 pub use config::{
@@ -39,7 +47,9 @@ pub use error::{
     decode, service_error, unexpected, BodyError, Error, InvalidPayload, Redirect, ResponseValue,
     ServiceError, Transport, UnexpectedResponse,
 };
-pub use runtime::Runtime;
+pub use retry::Retry;
+pub use runtime::{session_error, Runtime};
+pub use session::{RefreshFuture, Refresher, SessionError};
 pub use secret::{Secret, SecretUrl};
 
 /// Percent-encodes one path parameter (as progenitor does: `/`, `%`, `?`,
@@ -55,5 +65,12 @@ pub fn encode_path<E>(value: &str) -> Result<String, Error<E>> {
                 .into(),
         ));
     }
-    Ok(progenitor_client::encode_path(value))
+    let encoded = progenitor_client::encode_path(value);
+    // The URL parser reads `\` as `/` in http(s) paths: `..\..\x` would
+    // climb out of the segment.
+    Ok(if encoded.contains('\\') {
+        encoded.replace('\\', "%5C")
+    } else {
+        encoded
+    })
 }

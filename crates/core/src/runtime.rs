@@ -1,45 +1,85 @@
-//! The inner value of every generated `Client`: its credentials and the one
-//! function every generated `send()` calls to put a request on the wire.
+//! The inner value of every generated `Client`: its credentials, policies
+//! and the one function every generated `send()` calls to put a request on
+//! the wire.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderValue, ACCEPT, LOCATION};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, LOCATION};
+use reqwest::StatusCode;
+use tracing::Instrument;
 
-use crate::config::{ConfigError, DEFAULT_MAX_RESPONSE_BYTES};
-use crate::credentials::{header_value, AuthTable, Credentials};
+use crate::config::ConfigError;
+use crate::credentials::{header_value, AuthTable, Credentials, Operation};
 use crate::error::{Attempts, Error, Redirect, Transport};
-use crate::Secret;
+use crate::retry::{self, Retry};
+use crate::session::{Refresher, Session, SessionError};
+use crate::{trace, Secret};
 
 const ACCEPT_JSON_OR_TEXT: HeaderValue = HeaderValue::from_static("application/json, text/plain");
+
+/// State shared by the clones of one client.
+#[derive(Default)]
+struct Shared {
+    credentials: Credentials,
+    /// When the session's token expires, as the last login or refresh said.
+    expiry: Mutex<Option<SystemTime>>,
+    /// A refresh token kept for the session (NuExtract).
+    refresh_token: RwLock<Option<Secret>>,
+    session: RwLock<Option<Arc<Session>>>,
+}
 
 /// The inner value of every generated `Client`: its credentials and the
 /// per-request behaviour the generator cannot express.
 #[derive(Clone)]
 pub struct Runtime {
-    credentials: Credentials,
+    shared: Arc<Shared>,
     max_response_bytes: usize,
+    retry: Retry,
+    tracing: bool,
+    /// The caller's `reqwest::Client` may follow redirects: check where the
+    /// answer came from.
+    foreign_http: bool,
 }
 
 impl Default for Runtime {
     fn default() -> Self {
-        Runtime::new(DEFAULT_MAX_RESPONSE_BYTES)
+        Runtime::new(
+            crate::DEFAULT_MAX_RESPONSE_BYTES,
+            Retry::default(),
+            true,
+            false,
+        )
     }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let session = self.session();
         f.debug_struct("Runtime")
-            .field("credentials_set", &self.credentials.names())
+            .field("credentials_set", &self.shared.credentials.names())
+            .field("refresh_token_set", &self.refresh_token().is_some())
+            .field("session", &session.map(|s| s.scheme))
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
             .finish()
     }
 }
 
 impl Runtime {
-    pub(crate) fn new(max_response_bytes: usize) -> Self {
+    pub(crate) fn new(
+        max_response_bytes: usize,
+        retry: Retry,
+        tracing: bool,
+        foreign_http: bool,
+    ) -> Self {
         Runtime {
-            credentials: Credentials::default(),
+            shared: Arc::default(),
             max_response_bytes,
+            retry,
+            tracing,
+            foreign_http,
         }
     }
 
@@ -53,7 +93,7 @@ impl Runtime {
     ) -> Result<(), ConfigError> {
         let spec = table
             .scheme(scheme)
-            .unwrap_or_else(|| unreachable!("scheme {scheme} is not in the spec"));
+            .ok_or(ConfigError::UnknownScheme { scheme })?;
         let value = if spec.prefix.is_empty() {
             header_value(spec.header.as_str(), secret, true)?
         } else {
@@ -63,7 +103,7 @@ impl Runtime {
                 true,
             )?
         };
-        self.credentials.set(scheme, Some(value));
+        self.shared.credentials.set(scheme, Some(value));
         Ok(())
     }
 
@@ -87,38 +127,104 @@ impl Runtime {
 
     /// Forgets the secret for `scheme`.
     pub fn clear_credential(&self, scheme: &'static str) {
-        self.credentials.set(scheme, None);
+        self.shared.credentials.set(scheme, None);
     }
 
     /// Whether a secret is stored for `scheme`.
     pub fn has_credential(&self, scheme: &str) -> bool {
-        self.credentials.get(scheme).is_some()
+        self.shared.credentials.get(scheme).is_some()
     }
 
-    /// Attaches the credentials `operation_id` needs (marked sensitive).
+    pub(crate) fn credential_generation(&self) -> u64 {
+        self.shared.credentials.generation()
+    }
+
+    /// Records when the session's token expires (from a login or refresh
+    /// answer); `None` when the service did not say.
+    pub fn set_expiry(&self, at: Option<SystemTime>) {
+        *self.shared.expiry.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+
+    /// When the session's token expires, if known.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        *self.shared.expiry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps (or forgets) a refresh token for the session.
+    pub fn set_refresh_token(&self, token: Option<Secret>) {
+        *self
+            .shared
+            .refresh_token
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = token;
+    }
+
+    /// The refresh token kept for the session.
+    pub fn refresh_token(&self) -> Option<Secret> {
+        self.shared
+            .refresh_token
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Turns on a session for the credential `scheme`: calls that send it
+    /// refresh it with `refresher` when it is within `margin` of its expiry,
+    /// and once after a 401. `refresh_op` is the refreshing operation,
+    /// which never triggers a refresh itself.
+    pub fn enable_session(
+        &self,
+        scheme: &'static str,
+        refresh_op: &'static str,
+        margin: Duration,
+        refresher: Refresher,
+    ) {
+        let session = Session::new(scheme, refresh_op, margin, refresher);
+        *self
+            .shared
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(session));
+    }
+
+    /// Turns the session off; tokens are then refreshed only by hand.
+    pub fn disable_session(&self) {
+        *self
+            .shared
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn session(&self) -> Option<Arc<Session>> {
+        self.shared
+            .session
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Attaches the credentials `op` needs (marked sensitive).
     fn authorize<E>(
         &self,
         table: &AuthTable,
+        op: &Operation,
         request: &mut reqwest::Request,
-        operation_id: &str,
     ) -> Result<(), Error<E>> {
-        let Some(op) = table.operation(operation_id) else {
-            return Ok(());
-        };
         let headers = request.headers_mut();
         for &scheme_name in op.schemes {
             let Some(scheme) = table.scheme(scheme_name) else {
                 continue;
             };
-            match self.credentials.get(scheme_name) {
+            match self.shared.credentials.get(scheme_name) {
                 Some(value) => {
                     headers.insert(scheme.header.clone(), value);
                 }
                 None => {
                     return Err(Error::InvalidRequest(format!(
-                        "operation `{operation_id}` needs the `{scheme_name}` credential \
+                        "operation `{}` needs the `{scheme_name}` credential \
                          (header `{}`), and the client has none set",
-                        scheme.header
+                        op.id, scheme.header
                     )))
                 }
             }
@@ -129,49 +235,202 @@ impl Runtime {
         Ok(())
     }
 
-    /// Sends one request of `operation_id`, as every generated `send()`
-    /// does: attaches its credentials, sends it, refuses a redirect (the
-    /// client never follows one, see [`crate::http_client_builder`]), caps
-    /// the body and re-encodes `text/plain` answers. Errors never carry the
-    /// request URL.
+    /// Sends one call of `operation_id`, as every generated `send()` does:
+    /// refreshes a session token that is about to expire, attaches the
+    /// credentials, gives a keyless POST an idempotency key where the
+    /// operation has one, sends, retries what is safe to retry, refreshes
+    /// once after a 401, refuses a redirect, caps the body and re-encodes
+    /// `text/plain` answers, all inside one `tracing` span. Errors never
+    /// carry the request URL.
+    #[doc(hidden)]
     pub async fn send<E>(
         &self,
         table: &AuthTable,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         operation_id: &str,
     ) -> Result<reqwest::Response, Error<E>> {
-        self.authorize(table, &mut request, operation_id)?;
-        let op = table.operation(operation_id);
-        let attempts = 1;
-        let mut response = http
-            .execute(request)
-            .await
-            .map_err(|e| Error::CommunicationError(Transport::new(e)).with_attempts(attempts))?;
+        let Some(op) = table.operation(operation_id) else {
+            return Err(Error::InvalidRequest(format!(
+                "operation `{operation_id}` is not in the spec"
+            )));
+        };
+        let span = trace::call_span(self.tracing, table, Some(op), operation_id);
+        if span.is_disabled() {
+            return self.send_op(table, op, http, request, &span).await;
+        }
+        let started = Instant::now();
+        let result = self
+            .send_op(table, op, http, request, &span)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(r) => span.record("status", r.status().as_u16()),
+            Err(e) => span.record("status", e.status().map_or(0, |s| s.as_u16())),
+        };
+        result
+    }
+
+    async fn send_op<E>(
+        &self,
+        table: &AuthTable,
+        op: &Operation,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        span: &tracing::Span,
+    ) -> Result<reqwest::Response, Error<E>> {
+        let started = Instant::now();
+        let session = self
+            .session()
+            .filter(|s| s.refresh_op != op.id && op.schemes.contains(&s.scheme));
+        if let Some(s) = &session {
+            if s.due(self.expiry()) {
+                let seen = self.credential_generation();
+                s.refresh(self, http, seen, started)
+                    .await
+                    .map_err(Error::Session)?;
+            }
+        }
+        if let Some(key) = op.idempotency_key {
+            if request.method() == reqwest::Method::POST && !request.headers().contains_key(key) {
+                let value = format!("auto_{}", retry::uuid_v4());
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    request.headers_mut().insert(HeaderName::from_static(key), v);
+                }
+            }
+        }
+        let mut seen = self.credential_generation();
+        self.authorize(table, op, &mut request)?;
+        let safe = retry::safe_to_repeat(request.method(), request.headers(), op.idempotency_key);
+        // A spare copy is kept only when a second attempt is possible.
+        let may_repeat = self.retry.enabled() || session.is_some();
+        let origin = self
+            .foreign_http
+            .then(|| request.url().origin().ascii_serialization());
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let spare = if may_repeat { request.try_clone() } else { None };
+            let response = match http.execute(request).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // A connect failure sent nothing; anything later may have
+                    // reached the server.
+                    let repeatable = e.is_connect() || (safe && (e.is_timeout() || e.is_request()));
+                    if repeatable && self.retry.attempts_left(attempt) {
+                        let delay = self.retry.backoff(attempt);
+                        if let (Some(next), true) =
+                            (spare, self.retry.fits(delay, started.elapsed()))
+                        {
+                            tracing::debug!(
+                                attempt,
+                                delay_ms = delay.as_millis() as u64,
+                                reason = if e.is_connect() { "connect" } else { "transport" },
+                                "retrying"
+                            );
+                            tokio::time::sleep(delay).await;
+                            request = next;
+                            continue;
+                        }
+                    }
+                    return Err(
+                        Error::CommunicationError(Transport::new(e)).with_attempts(attempt)
+                    );
+                }
+            };
+            let status = response.status();
+
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                if let (Some(s), Some(mut next)) = (&session, spare.as_ref().and_then(|r| r.try_clone())) {
+                    refreshed = true;
+                    drop(response);
+                    tracing::debug!(attempt, "401: refreshing the session once");
+                    s.refresh(self, http, seen, started)
+                        .await
+                        .map_err(|e| Error::<E>::Session(e).with_attempts(attempt))?;
+                    seen = self.credential_generation();
+                    self.authorize(table, op, &mut next)?;
+                    request = next;
+                    continue;
+                }
+            }
+
+            if retry::retryable_status(status) && safe && self.retry.attempts_left(attempt) {
+                if let Some(next) = spare {
+                    let delay = retry::retry_after(status, response.headers())
+                        .unwrap_or_else(|| self.retry.backoff(attempt));
+                    if self.retry.fits(delay, started.elapsed()) {
+                        tracing::debug!(
+                            attempt,
+                            status = status.as_u16(),
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying"
+                        );
+                        drop(response);
+                        tokio::time::sleep(delay).await;
+                        request = next;
+                        continue;
+                    }
+                }
+            }
+            return self.finish(op, response, attempt, origin.as_deref()).await;
+        }
+    }
+
+    /// The checks and rewrites of a final answer.
+    async fn finish<E>(
+        &self,
+        op: &Operation,
+        mut response: reqwest::Response,
+        attempt: u32,
+        origin: Option<&str>,
+    ) -> Result<reqwest::Response, Error<E>> {
         let status = response.status();
         if status.is_redirection() {
             // Only the origin is kept: the target's path or query may echo
             // a secret.
-            let origin = response
+            let target = response
                 .headers()
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|l| response.url().join(l).ok())
                 .map(|u| u.origin().ascii_serialization())
                 .filter(|o| o != "null");
-            return Err(Error::Redirect(Redirect::new(status, origin)).with_attempts(attempts));
+            return Err(Error::Redirect(Redirect::new(status, target)).with_attempts(attempt));
         }
-        response.extensions_mut().insert(Attempts(attempts));
+        if let Some(origin) = origin {
+            // The caller's client followed a redirect elsewhere: the answer
+            // is not the service's, and nothing from it is kept.
+            let answered = response.url().origin().ascii_serialization();
+            if answered != origin {
+                return Err(
+                    Error::Redirect(Redirect::new(StatusCode::TEMPORARY_REDIRECT, Some(answered)))
+                        .with_attempts(attempt),
+                );
+            }
+        }
+        response.extensions_mut().insert(Attempts(attempt));
         crate::body::prepare(
             response,
             self.max_response_bytes,
-            op.is_some_and(|op| op.text_plain),
-            op.is_some_and(|op| op.redact_url),
+            op.text_plain,
+            op.redact_url,
         )
         .await
         .map_err(|e| {
-            Error::ResponseBodyError(crate::error::BodyError::new(status, e))
-                .with_attempts(attempts)
+            Error::ResponseBodyError(crate::error::BodyError::new(status, e)).with_attempts(attempt)
         })
+    }
+}
+
+/// For a refresher: turns a call's error into the error every waiting call
+/// gets.
+pub fn session_error<E: fmt::Debug>(e: Error<E>) -> SessionError {
+    match e {
+        Error::Session(s) => s,
+        other => SessionError::from_error(&other),
     }
 }

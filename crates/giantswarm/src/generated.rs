@@ -641,16 +641,23 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
     },
 ];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
+    service: "giantswarm",
     schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "create_auth_token",
+            method: "POST",
+            path: "/v4/auth-tokens/",
+            idempotency_key: None,
             schemes: &[],
             text_plain: false,
             redact_url: false,
         },
         authapi_core::Operation {
             id: "delete_auth_token",
+            method: "DELETE",
+            path: "/v4/auth-tokens/",
+            idempotency_key: None,
             schemes: &["AuthorizationHeaderToken"],
             text_plain: false,
             redact_url: false,

@@ -1336,28 +1336,41 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
     },
 ];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
+    service: "svix",
     schemes: &SCHEMES,
     operations: &[
         authapi_core::Operation {
             id: "app_portal_access",
+            method: "POST",
+            path: "/api/v1/auth/app-portal-access/{app_id}/",
+            idempotency_key: Some("idempotency-key"),
             schemes: &["HTTPBearer"],
             text_plain: false,
             redact_url: false,
         },
         authapi_core::Operation {
             id: "expire_all",
+            method: "POST",
+            path: "/api/v1/auth/app/{app_id}/expire-all/",
+            idempotency_key: Some("idempotency-key"),
             schemes: &["HTTPBearer"],
             text_plain: false,
             redact_url: false,
         },
         authapi_core::Operation {
             id: "dashboard_access",
+            method: "POST",
+            path: "/api/v1/auth/dashboard-access/{app_id}/",
+            idempotency_key: Some("idempotency-key"),
             schemes: &["HTTPBearer"],
             text_plain: false,
             redact_url: false,
         },
         authapi_core::Operation {
             id: "logout",
+            method: "POST",
+            path: "/api/v1/auth/logout/",
+            idempotency_key: Some("idempotency-key"),
             schemes: &["HTTPBearer"],
             text_plain: false,
             redact_url: false,
