@@ -63,7 +63,7 @@ async fn glowmarkt_tour() -> Res {
         "get_token_of_user",
         format!("{} token(s), first {:?}", tokens.len(), tokens[0].token_id),
     );
-    let renewed = client.renew_token().await?;
+    let renewed = client.refresh().await?;
     step(
         "glowmarkt",
         "new_token",

@@ -107,7 +107,7 @@ async fn new_token_sends_both_headers_and_renew_keeps_the_new_token() {
         })
         .await;
     let client = client(&server, Some(JWT));
-    let renewed = client.renew_token().await.unwrap();
+    let renewed = client.refresh().await.unwrap();
     assert_eq!(renewed.exp, Some(1_800_000_000));
     assert_eq!(renewed.token.as_ref().unwrap(), "new-jwt");
     let deleted = client.delete_token().send().await.unwrap();

@@ -196,6 +196,23 @@ impl Runtime {
             .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// Refreshes the session's token now if it is within the margin of its
+    /// expiry (one refresh for any number of concurrent callers). For a
+    /// caller that uses the token outside this client. A no-op without a
+    /// session.
+    pub async fn ensure_fresh<E>(&self, http: &reqwest::Client) -> Result<(), Error<E>> {
+        let Some(s) = self.session() else {
+            return Ok(());
+        };
+        if !s.due(self.expiry()) {
+            return Ok(());
+        }
+        let seen = self.credential_generation();
+        s.refresh(self, http, seen, Instant::now())
+            .await
+            .map_err(Error::Session)
+    }
+
     fn session(&self) -> Option<Arc<Session>> {
         self.shared
             .session

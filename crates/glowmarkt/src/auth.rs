@@ -1,5 +1,8 @@
 //! Credentials for Glowmarkt: the application id and the JWT from login.
 
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error, ResponseValue};
 
 const APPLICATION_ID: &str = "applicationId";
@@ -33,9 +36,9 @@ impl Client {
     }
 
     /// Logs in with `username_login` and, when the service accepts the
-    /// credentials (`valid: true` and a token), keeps the token for later
-    /// calls. A 200 with `valid: false` is returned as an error, since
-    /// there is no token to keep.
+    /// credentials (`valid: true` and a token), keeps the token and its
+    /// expiry for later calls. A 200 with `valid: false` is returned as an
+    /// error, since there is no token to keep.
     pub async fn login(
         &self,
         username: &str,
@@ -47,17 +50,48 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.keep(session.valid, session.token.as_ref())?;
+        self.keep(session.valid, session.token.as_ref(), session.exp)?;
         Ok(session)
     }
 
     /// Calls `new_token` with the current token and keeps the new one.
-    pub async fn renew_token(
+    pub async fn refresh(
         &self,
     ) -> Result<ResponseValue<types::InlineResponse2009>, Error<types::GlowmarktError>> {
         let renewed = self.new_token().send().await?;
-        self.keep(renewed.valid, renewed.token.as_ref())?;
+        self.keep(renewed.valid, renewed.token.as_ref(), renewed.exp)?;
         Ok(renewed)
+    }
+
+    /// Refreshes the token now if the session is on and the token is
+    /// within its margin of expiry: for code that uses the token outside
+    /// this client. Concurrent callers share one refresh.
+    pub async fn ensure_fresh(&self) -> Result<(), Error<types::GlowmarktError>> {
+        self.inner.ensure_fresh(&self.client).await
+    }
+
+    /// Keeps the token fresh from now on (opt-in): a call that sends it
+    /// within `margin` of its `exp` first calls [`Client::refresh`], and a
+    /// 401 triggers one refresh and one retry. Concurrent calls share a
+    /// single refresh; if it fails, they all fail with its error
+    /// (`Error::Session`).
+    pub fn enable_auto_refresh(&self, margin: Duration) {
+        let base = self.baseurl.clone();
+        self.inner.enable_session(
+            TOKEN,
+            "new_token",
+            margin,
+            Arc::new(move |runtime, http| {
+                let client = Client::new_with_client(&base, http, runtime);
+                Box::pin(async move {
+                    client
+                        .refresh()
+                        .await
+                        .map(drop)
+                        .map_err(authapi_core::session_error)
+                })
+            }),
+        );
     }
 
     /// A token counts only when the service did not say `valid: false`.
@@ -65,8 +99,14 @@ impl Client {
         &self,
         valid: Option<bool>,
         token: Option<&authapi_core::Secret>,
+        exp: Option<i64>,
     ) -> Result<(), Error<types::GlowmarktError>> {
         let token = token.filter(|_| valid != Some(false));
-        self.inner.keep_credential(&AUTH, TOKEN, token)
+        self.inner.keep_credential(&AUTH, TOKEN, token)?;
+        let expiry = exp
+            .and_then(|s| u64::try_from(s).ok())
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        self.inner.set_expiry(expiry);
+        Ok(())
     }
 }

@@ -20,7 +20,7 @@
 //!
 //! * [`Client`]: one method per operation, each returning a request builder
 //!   whose `send()` performs the call; [`Client::login`] and
-//!   [`Client::renew_token`] also store the token they get.
+//!   [`Client::refresh`] also store the token they get.
 //! * [`types`]: request and response bodies (serde, `schemars::JsonSchema`).
 //!   Passwords and tokens are [`Secret`]s, redacted in `Debug`.
 //! * [`Error`]: what `send()` returns on failure. Every documented error

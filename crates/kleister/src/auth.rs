@@ -1,5 +1,8 @@
 //! Credentials for Kleister: the session token, sent as `X-API-Key` on refresh.
 
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
 const TOKEN: &str = "HeaderAuth";
@@ -15,7 +18,8 @@ impl Client {
         self.inner.set_credential(&AUTH, TOKEN, token)
     }
 
-    /// Logs in with `login_user` and keeps the token for `refresh`.
+    /// Logs in with `login_user` and keeps the token, and its expiry, for
+    /// `refresh`.
     pub async fn login(
         &self,
         username: &str,
@@ -27,16 +31,53 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.inner
-            .keep_credential(&AUTH, TOKEN, Some(&token.token))?;
+        self.keep(&token)?;
         Ok(token)
     }
 
     /// Calls `refresh_auth` with the stored token and keeps the new one.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
         let token = self.refresh_auth().send().await?.into_inner();
+        self.keep(&token)?;
+        Ok(token)
+    }
+
+    /// Refreshes the token now if the session is on and the token is
+    /// within its margin of expiry: for code that uses the token outside
+    /// this client. Concurrent callers share one refresh.
+    pub async fn ensure_fresh(&self) -> Result<(), Error<types::GeneralError>> {
+        self.inner.ensure_fresh(&self.client).await
+    }
+
+    /// Keeps the token fresh from now on (opt-in): a call that sends it
+    /// within `margin` of its `expires_at` first calls [`Client::refresh`],
+    /// and a 401 triggers one refresh and one retry. Concurrent calls share
+    /// a single refresh; if it fails, they all fail with its error
+    /// (`Error::Session`).
+    pub fn enable_auto_refresh(&self, margin: Duration) {
+        let base = self.baseurl.clone();
+        self.inner.enable_session(
+            TOKEN,
+            "refresh_auth",
+            margin,
+            Arc::new(move |runtime, http| {
+                let client = Client::new_with_client(&base, http, runtime);
+                Box::pin(async move {
+                    client
+                        .refresh()
+                        .await
+                        .map(drop)
+                        .map_err(authapi_core::session_error)
+                })
+            }),
+        );
+    }
+
+    fn keep(&self, token: &types::AuthToken) -> Result<(), Error<types::GeneralError>> {
         self.inner
             .keep_credential(&AUTH, TOKEN, Some(&token.token))?;
-        Ok(token)
+        self.inner
+            .set_expiry(Some(SystemTime::from(token.expires_at)));
+        Ok(())
     }
 }

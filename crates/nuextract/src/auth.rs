@@ -1,6 +1,14 @@
-//! Credentials for NuExtract: a bearer access token or user token.
+//! Credentials for NuExtract: a bearer access token or user token, and the
+//! refresh token that renews an access token.
 
-use crate::{generated::AUTH, types::TokenRequest, Client, Config, ConfigError, Secret};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::{
+    generated::AUTH,
+    types::{self, TokenRequest},
+    Client, Config, ConfigError, Error, Secret,
+};
 
 const BEARER: &str = "oauth2Auth";
 
@@ -14,6 +22,73 @@ impl Client {
     /// protected operations.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
         self.inner.set_credential(&AUTH, BEARER, token)
+    }
+
+    /// Keeps a refresh token for [`Client::refresh`] (one saved from an
+    /// earlier [`Client::login`], say).
+    pub fn set_refresh_token(&self, token: impl Into<Secret>) {
+        self.inner.set_refresh_token(Some(token.into()));
+    }
+
+    /// Trades `request` (an authorization code, or a refresh token) with
+    /// `exchange_token` and keeps what it returns: the access token, its
+    /// expiry, and the refresh token when one comes back.
+    pub async fn login(
+        &self,
+        request: TokenRequest,
+    ) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        let tokens = self.exchange_token().body(request).send().await?.into_inner();
+        self.inner
+            .keep_credential(&AUTH, BEARER, Some(&tokens.token))?;
+        let lifetime = u64::try_from(tokens.expires_in).unwrap_or(0);
+        self.inner
+            .set_expiry(Some(SystemTime::now() + Duration::from_secs(lifetime)));
+        if let Some(refresh) = &tokens.refresh_token {
+            self.inner.set_refresh_token(Some(refresh.clone()));
+        }
+        Ok(tokens)
+    }
+
+    /// Trades the kept refresh token for a new access token (see
+    /// [`Client::login`]). Fails, sending nothing, when none is kept.
+    pub async fn refresh(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        let token = self.inner.refresh_token().ok_or_else(|| {
+            Error::InvalidRequest(
+                "no refresh token is kept: log in first, or set_refresh_token".into(),
+            )
+        })?;
+        self.login(TokenRequest::refresh(token)).await
+    }
+
+    /// Refreshes the token now if the session is on and the token is
+    /// within its margin of expiry: for code that uses the token outside
+    /// this client. Concurrent callers share one refresh.
+    pub async fn ensure_fresh(&self) -> Result<(), Error<types::NuExtractError>> {
+        self.inner.ensure_fresh(&self.client).await
+    }
+
+    /// Keeps the access token fresh from now on (opt-in): a call that sends
+    /// it within `margin` of its expiry first calls [`Client::refresh`], and
+    /// a 401 triggers one refresh and one retry. Concurrent calls share a
+    /// single refresh; if it fails, they all fail with its error
+    /// (`Error::Session`).
+    pub fn enable_auto_refresh(&self, margin: Duration) {
+        let base = self.baseurl.clone();
+        self.inner.enable_session(
+            BEARER,
+            "exchange_token",
+            margin,
+            Arc::new(move |runtime, http| {
+                let client = Client::new_with_client(&base, http, runtime);
+                Box::pin(async move {
+                    client
+                        .refresh()
+                        .await
+                        .map(drop)
+                        .map_err(authapi_core::session_error)
+                })
+            }),
+        );
     }
 }
 

@@ -3,8 +3,9 @@
 //! request head and body it receives.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -23,11 +24,21 @@ pub enum Behaviour {
     /// 200 `application/json` with a body of `n` bytes streamed in chunks,
     /// never held in memory at once.
     Huge(usize),
+    /// The n-th request gets the n-th behaviour; the last one repeats.
+    Script(Vec<Behaviour>),
+    /// The function answers each request (its head and body) with a status,
+    /// extra header lines and a JSON body, on a keep-alive connection.
+    Handler(Handler),
 }
+
+/// See [`Behaviour::Handler`].
+pub type Handler = Arc<dyn Fn(&str) -> (u16, String, String) + Send + Sync>;
 
 pub struct RawServer {
     pub base_url: String,
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// When each request arrived, in order.
+    pub times: Arc<Mutex<Vec<Instant>>>,
 }
 
 impl RawServer {
@@ -35,7 +46,10 @@ impl RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let times = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let when = times.clone();
+        let counter = Arc::new(AtomicUsize::new(0));
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
@@ -43,10 +57,22 @@ impl RawServer {
                 };
                 let behaviour = behaviour.clone();
                 let seen = seen.clone();
-                tokio::spawn(async move { serve(socket, behaviour, seen).await });
+                let when = when.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move { serve(socket, behaviour, seen, when, counter).await });
             }
         });
-        RawServer { base_url, requests }
+        RawServer {
+            base_url,
+            requests,
+            times,
+        }
+    }
+
+    /// The gaps between consecutive requests.
+    pub fn gaps(&self) -> Vec<Duration> {
+        let t = self.times.lock().unwrap();
+        t.windows(2).map(|w| w[1] - w[0]).collect()
     }
 
     /// The request lines (`METHOD /path HTTP/1.1`) received so far.
@@ -99,11 +125,41 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-async fn serve(mut socket: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<String>>>) {
+async fn serve(
+    mut socket: TcpStream,
+    behaviour: Behaviour,
+    seen: Arc<Mutex<Vec<String>>>,
+    when: Arc<Mutex<Vec<Instant>>>,
+    counter: Arc<AtomicUsize>,
+) {
+    if let Behaviour::Handler(handler) = &behaviour {
+        // Keep-alive: answer every request on this connection.
+        while let Some(request) = read_request(&mut socket).await {
+            when.lock().unwrap().push(Instant::now());
+            seen.lock().unwrap().push(request.clone());
+            let (status, headers, body) = handler(&request);
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n",
+                body.len()
+            );
+            if socket.write_all(head.as_bytes()).await.is_err()
+                || socket.write_all(body.as_bytes()).await.is_err()
+            {
+                return;
+            }
+        }
+        return;
+    }
     let Some(request) = read_request(&mut socket).await else {
         return;
     };
+    when.lock().unwrap().push(Instant::now());
     seen.lock().unwrap().push(request);
+    let n = counter.fetch_add(1, Ordering::SeqCst);
+    let behaviour = match behaviour {
+        Behaviour::Script(steps) => steps[n.min(steps.len() - 1)].clone(),
+        other => other,
+    };
     match behaviour {
         Behaviour::Raw(bytes) => {
             let _ = socket.write_all(&bytes).await;
@@ -138,6 +194,7 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour, seen: Arc<Mutex<Vec<
                 left -= k;
             }
         }
+        Behaviour::Script(_) | Behaviour::Handler(_) => unreachable!("handled above"),
     }
 }
 
