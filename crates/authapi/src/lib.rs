@@ -14,7 +14,9 @@
 //! default; `default-features = false, features = ["native-tls", ...]`
 //! switches to the platform's TLS.
 
-pub use authapi_core::{http_client_builder, Config, ConfigError, Error, Secret, SecretUrl};
+pub use authapi_core::{
+    http_client_builder, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
+};
 
 #[cfg(feature = "giantswarm")]
 pub use authapi_giantswarm as giantswarm;

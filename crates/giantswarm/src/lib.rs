@@ -54,13 +54,14 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    http_client_builder, Config, ConfigError, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    http_client_builder, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, Transport, UnexpectedResponse,
+        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        UnexpectedResponse,
     };
 }
 pub use generated::*;

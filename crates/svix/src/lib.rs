@@ -64,13 +64,14 @@ pub mod mock;
 
 pub use auth::region_base_url;
 pub use authapi_core::{
-    http_client_builder, Config, ConfigError, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    http_client_builder, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, Transport, UnexpectedResponse,
+        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        UnexpectedResponse,
     };
 }
 pub use generated::*;

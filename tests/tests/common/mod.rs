@@ -34,6 +34,14 @@ pub enum Behaviour {
 /// See [`Behaviour::Handler`].
 pub type Handler = Arc<dyn Fn(&str) -> (u16, String, String) + Send + Sync>;
 
+/// The value of header `name` in a recorded request.
+pub fn header<'a>(request: &'a str, name: &str) -> Option<&'a str> {
+    request.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
 pub struct RawServer {
     pub base_url: String,
     pub requests: Arc<Mutex<Vec<String>>>,
@@ -138,6 +146,14 @@ async fn serve(
             when.lock().unwrap().push(Instant::now());
             seen.lock().unwrap().push(request.clone());
             let (status, headers, body) = handler(&request);
+            // A handler slows its answer with an `x-delay-ms` header line.
+            if let Some(ms) = headers
+                .lines()
+                .find_map(|l| l.strip_prefix("x-delay-ms: "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+            {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
             let head = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n",
                 body.len()

@@ -1,0 +1,367 @@
+//! Retries over real TCP on 127.0.0.1: what is retried, after how long, and
+//! what never is. Every test is bounded (short delays, a few seconds at most).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config, Retry};
+use common::{closed_port_url, Behaviour, RawServer};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Service {
+    Glowmarkt,
+    Kleister,
+    Svix,
+    GiantSwarm,
+    NuExtract,
+}
+
+const ALL: [Service; 5] = [
+    Service::Glowmarkt,
+    Service::Kleister,
+    Service::Svix,
+    Service::GiantSwarm,
+    Service::NuExtract,
+];
+
+/// What a failed call reports.
+#[derive(Debug)]
+struct Failure {
+    status: Option<u16>,
+    attempts: u32,
+    connect: bool,
+}
+
+fn failure<E: std::fmt::Debug + 'static>(e: svix::Error<E>) -> Failure {
+    Failure {
+        status: e.status().map(|s| s.as_u16()),
+        attempts: e.attempts(),
+        connect: e.is_connect(),
+    }
+}
+
+/// One call per service that is safe to repeat (GET, DELETE, or a Svix POST
+/// with its automatic idempotency key), and the body of its success.
+fn safe_ok(service: Service) -> Behaviour {
+    let (status, body): (u16, &str) = match service {
+        Service::Glowmarkt => (200, r#"{"valid":true}"#),
+        Service::Kleister => (200, r#"{"token":"t2","expires_at":"2030-01-01T00:00:00Z"}"#),
+        Service::Svix => (204, ""),
+        Service::GiantSwarm => (200, r#"{"code":"RESOURCE_DELETED","message":"ok"}"#),
+        Service::NuExtract => (200, r#"{"email":"me@example.com"}"#),
+    };
+    Behaviour::Respond(status, "application/json", body.as_bytes().to_vec())
+}
+
+async fn safe_call(service: Service, config: Config) -> Result<(), Failure> {
+    match service {
+        Service::Glowmarkt => {
+            let c = glowmarkt::Client::from_config(config).unwrap();
+            c.set_application_id("app").unwrap();
+            c.set_token("t").unwrap();
+            c.delete_token().send().await.map(drop).map_err(failure)
+        }
+        Service::Kleister => {
+            let c = kleister::Client::from_config(config).unwrap();
+            c.set_token("t").unwrap();
+            c.refresh_auth().send().await.map(drop).map_err(failure)
+        }
+        Service::Svix => {
+            let c = svix::Client::from_config(config).unwrap();
+            c.set_token("t").unwrap();
+            c.expire_all()
+                .app_id("app_1")
+                .body_map(|b| b)
+                .send()
+                .await
+                .map(drop)
+                .map_err(failure)
+        }
+        Service::GiantSwarm => {
+            let c = giantswarm::Client::from_config(config).unwrap();
+            c.set_token("t").unwrap();
+            c.delete_auth_token().send().await.map(drop).map_err(failure)
+        }
+        Service::NuExtract => {
+            let c = nuextract::Client::from_config(config).unwrap();
+            c.set_token("t").unwrap();
+            c.current_user().send().await.map(drop).map_err(failure)
+        }
+    }
+}
+
+/// The login or token POST of each service that has one: never repeated
+/// once it may have reached the server.
+async fn login_call(service: Service, config: Config) -> Result<(), Failure> {
+    match service {
+        Service::Glowmarkt => {
+            let c = glowmarkt::Client::from_config(config).unwrap();
+            c.set_application_id("app").unwrap();
+            c.login("me", "pw").await.map(drop).map_err(failure)
+        }
+        Service::Kleister => {
+            let c = kleister::Client::from_config(config).unwrap();
+            c.login("me", "pw").await.map(drop).map_err(failure)
+        }
+        Service::GiantSwarm => {
+            let c = giantswarm::Client::from_config(config).unwrap();
+            c.login("me@example.com", "pw").await.map(drop).map_err(failure)
+        }
+        Service::NuExtract => {
+            let c = nuextract::Client::from_config(config).unwrap();
+            c.login(nuextract::types::TokenRequest::code("c", "https://app/cb"))
+                .await
+                .map(drop)
+                .map_err(failure)
+        }
+        Service::Svix => unreachable!("Svix has no login"),
+    }
+}
+
+const LOGINS: [Service; 4] = [
+    Service::Glowmarkt,
+    Service::Kleister,
+    Service::GiantSwarm,
+    Service::NuExtract,
+];
+
+fn config(base: &str, retry: Retry) -> Config {
+    Config::new()
+        .base_url(base)
+        .timeout(Duration::from_secs(5))
+        .retry(retry)
+}
+
+fn status(code: u16) -> Behaviour {
+    Behaviour::Respond(code, "application/json", b"{}".to_vec())
+}
+
+fn raw(head: &str) -> Behaviour {
+    Behaviour::Raw(head.as_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn success_after_two_503s_with_growing_gaps() {
+    let retry = Retry::new().base_delay(Duration::from_millis(100));
+    for s in ALL {
+        let server =
+            RawServer::start(Behaviour::Script(vec![status(503), status(503), safe_ok(s)])).await;
+        safe_call(s, config(&server.base_url, retry.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{s:?}: {e:?}"));
+        assert_eq!(server.request_count(), 3, "{s:?}");
+        let gaps = server.gaps();
+        // Backoff 75-100 ms, then 150-200 ms.
+        assert!(gaps[0] >= Duration::from_millis(70), "{s:?}: {gaps:?}");
+        assert!(gaps[1] > gaps[0], "{s:?}: the gaps must grow: {gaps:?}");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured() {
+    for s in [Service::Svix, Service::NuExtract] {
+        let server = RawServer::start(Behaviour::Script(vec![
+            raw("HTTP/1.1 429 Too Many\r\nretry-after: 1\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"),
+            safe_ok(s),
+        ]))
+        .await;
+        safe_call(s, config(&server.base_url, Retry::new()))
+            .await
+            .unwrap();
+        assert_eq!(server.request_count(), 2);
+        assert!(server.gaps()[0] >= Duration::from_secs(1), "{:?}", server.gaps());
+    }
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    // HTTP-dates have whole seconds: "2 s from now" is 1-2 s away.
+    let at = std::time::SystemTime::now() + Duration::from_secs(2);
+    let date = httpdate::fmt_http_date(at);
+    let server = RawServer::start(Behaviour::Script(vec![
+        raw(&format!(
+            "HTTP/1.1 503 Busy\r\nretry-after: {date}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+        )),
+        safe_ok(Service::NuExtract),
+    ]))
+    .await;
+    safe_call(Service::NuExtract, config(&server.base_url, Retry::new()))
+        .await
+        .unwrap();
+    assert_eq!(server.request_count(), 2);
+    assert!(server.gaps()[0] >= Duration::from_millis(900), "{:?}", server.gaps());
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_or_deadline_fails_at_once() {
+    for s in ALL {
+        let server = RawServer::start(raw(
+            "HTTP/1.1 429 Too Many\r\nretry-after: 30\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+        ))
+        .await;
+        let started = Instant::now();
+        let f = safe_call(s, config(&server.base_url, Retry::new()))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1), "{s:?} waited");
+        assert_eq!(f.status, Some(429), "{s:?}");
+        assert_eq!(f.attempts, 1, "{s:?}");
+        assert_eq!(server.request_count(), 1);
+    }
+    // Within the cap but past the deadline: no wait either.
+    let server = RawServer::start(raw(
+        "HTTP/1.1 503 Busy\r\nretry-after: 2\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+    ))
+    .await;
+    let started = Instant::now();
+    let retry = Retry::new().deadline(Duration::from_secs(1));
+    let f = safe_call(Service::NuExtract, config(&server.base_url, retry))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(900));
+    assert_eq!((f.status, f.attempts), (Some(503), 1));
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    for s in ALL {
+        for code in [400, 401, 403, 404, 409, 422] {
+            let server = RawServer::start(status(code)).await;
+            let f = safe_call(s, config(&server.base_url, Retry::new()))
+                .await
+                .unwrap_err();
+            assert_eq!(f.status, Some(code), "{s:?}");
+            assert_eq!(f.attempts, 1, "{s:?} {code}");
+            assert_eq!(server.request_count(), 1, "{s:?} {code}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_login_post_is_never_sent_twice() {
+    for s in LOGINS {
+        // The connection resets after the request arrived.
+        let server = RawServer::start(Behaviour::Reset).await;
+        let f = login_call(s, config(&server.base_url, Retry::new()))
+            .await
+            .unwrap_err();
+        assert_eq!(server.request_count(), 1, "{s:?}: re-sent a login");
+        assert_eq!(f.attempts, 1, "{s:?}");
+        // Nor after a 503.
+        let server = RawServer::start(status(503)).await;
+        let f = login_call(s, config(&server.base_url, Retry::new()))
+            .await
+            .unwrap_err();
+        assert_eq!(server.request_count(), 1, "{s:?}: re-sent a login after 503");
+        assert_eq!(f.status, Some(503));
+    }
+    // A Svix POST carries its idempotency key: a reset is retried.
+    let server = RawServer::start(Behaviour::Reset).await;
+    let retry = Retry::new().base_delay(Duration::from_millis(10));
+    let f = safe_call(Service::Svix, config(&server.base_url, retry))
+        .await
+        .unwrap_err();
+    assert_eq!(server.request_count(), 3);
+    assert_eq!(f.attempts, 3);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_for_a_login() {
+    let retry = Retry::new().base_delay(Duration::from_millis(10));
+    for s in LOGINS {
+        let f = login_call(s, config(&closed_port_url(), retry.clone()))
+            .await
+            .unwrap_err();
+        assert!(f.connect, "{s:?}: {f:?}");
+        assert_eq!(f.attempts, 3, "{s:?}: nothing was sent, so it is retried");
+    }
+    let f = safe_call(
+        Service::Glowmarkt,
+        config(&closed_port_url(), Retry::new().max_attempts(5).base_delay(Duration::from_millis(1))),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(f.attempts, 5);
+}
+
+#[tokio::test]
+async fn retries_can_be_turned_off() {
+    for s in ALL {
+        let server = RawServer::start(status(503)).await;
+        let f = safe_call(s, config(&server.base_url, Retry::disabled()))
+            .await
+            .unwrap_err();
+        assert_eq!((f.status, f.attempts), (Some(503), 1), "{s:?}");
+        assert_eq!(server.request_count(), 1);
+    }
+}
+
+// ---- Svix idempotency keys -----------------------------------------------
+
+fn idempotency_keys(server: &RawServer) -> Vec<String> {
+    server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("idempotency-key")
+                        .then(|| v.trim().to_string())
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn is_auto_key(k: &str) -> bool {
+    let Some(uuid) = k.strip_prefix("auto_") else {
+        return false;
+    };
+    let parts: Vec<&str> = uuid.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && uuid.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        && parts[2].starts_with('4')
+        && matches!(&parts[3][..1], "8" | "9" | "a" | "b")
+}
+
+#[tokio::test]
+async fn svix_automatic_idempotency_key_is_kept_across_retries() {
+    let retry = Retry::new().base_delay(Duration::from_millis(5));
+    let server = RawServer::start(Behaviour::Script(vec![
+        status(503),
+        status(503),
+        safe_ok(Service::Svix),
+        status(503),
+        safe_ok(Service::Svix),
+    ]))
+    .await;
+    safe_call(Service::Svix, config(&server.base_url, retry.clone()))
+        .await
+        .unwrap();
+    safe_call(Service::Svix, config(&server.base_url, retry.clone()))
+        .await
+        .unwrap();
+    let keys = idempotency_keys(&server);
+    assert_eq!(keys.len(), 5);
+    assert!(keys.iter().all(|k| is_auto_key(k)), "{keys:?}");
+    assert!(keys[0] == keys[1] && keys[1] == keys[2], "one call, one key: {keys:?}");
+    assert_eq!(keys[3], keys[4], "{keys:?}");
+    assert_ne!(keys[0], keys[3], "two calls share a key: {keys:?}");
+}
+
+#[tokio::test]
+async fn svix_callers_key_always_wins() {
+    let server = RawServer::start(Behaviour::Script(vec![status(503), safe_ok(Service::Svix)])).await;
+    let c = svix::Client::from_config(config(
+        &server.base_url,
+        Retry::new().base_delay(Duration::from_millis(5)),
+    ))
+    .unwrap();
+    c.set_token("t").unwrap();
+    c.logout().idempotency_key("mine-1").send().await.unwrap();
+    assert_eq!(idempotency_keys(&server), ["mine-1", "mine-1"]);
+}
