@@ -324,12 +324,29 @@ fn main() {
             ("nuextract current_user", "generated", Target::NuGenerated(nu_gen)),
             ("nuextract current_user", "baseline", Target::NuBaseline(baseline_client(), base.clone())),
         ];
+        // Targets 4 and 5: the generated clients with retries and tracing
+        // off, to price the two on the no-failure path (profiled only).
+        let lean = || {
+            Config::new()
+                .base_url(base.as_str())
+                .retry(authapi::Retry::disabled())
+                .tracing(false)
+        };
+        let svix_lean = svix::Client::from_config(lean()).unwrap();
+        svix_lean.set_token(TOKEN).unwrap();
+        let nu_lean = nuextract::Client::from_config(lean()).unwrap();
+        nu_lean.set_token(TOKEN).unwrap();
+        let lean_targets = [Target::SvixGenerated(svix_lean), Target::NuGenerated(nu_lean)];
         // `--only N [--concurrent]`: the calls of target N alone, no report;
         // for profilers (callgrind's instruction counts, perf).
         if let Some(only) = std::env::args().position(|a| a == "--only") {
             let i: usize = std::env::args().nth(only + 1).and_then(|v| v.parse().ok()).unwrap_or(0);
             let concurrent = std::env::args().any(|a| a == "--concurrent");
-            run(&targets[i].2, calls, concurrent).await;
+            let target = match targets.get(i) {
+                Some(t) => &t.2,
+                None => &lean_targets[i - targets.len()],
+            };
+            run(target, calls, concurrent).await;
             return;
         }
         println!(

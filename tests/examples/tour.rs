@@ -8,6 +8,9 @@
 
 use std::error::Error;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config};
 use httpmock::MockServer;
 use serde_json::{from_value, json};
@@ -285,6 +288,94 @@ async fn nuextract_tour() -> Res {
     Ok(())
 }
 
+/// A call that succeeds after a 503 (retried with backoff, the same Svix
+/// idempotency key on both attempts), and a NuExtract session that
+/// refreshes its expiring access token by itself before a call.
+async fn resilience_tour() -> Res {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use common::{header, Behaviour, RawServer};
+
+    let server = RawServer::start(Behaviour::Script(vec![
+        Behaviour::Respond(
+            503,
+            "application/json",
+            br#"{"code":"busy","detail":"x"}"#.to_vec(),
+        ),
+        Behaviour::Respond(204, "application/json", Vec::new()),
+    ]))
+    .await;
+    let client = svix::Client::from_config(Config::new().base_url(&server.base_url))?;
+    client.set_token("sk_tour")?;
+    client.logout().send().await?;
+    let keys: Vec<String> = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| header(r, "idempotency-key").map(str::to_string))
+        .collect();
+    if server.request_count() != 2 || keys.len() != 2 || keys[0] != keys[1] {
+        return Err(format!("expected 503 then 204 with one key, saw {keys:?}").into());
+    }
+    step(
+        "retry",
+        "svix logout",
+        format!(
+            "503, waited {:?}, then 204; idempotency key {} on both",
+            server.gaps()[0],
+            keys[0]
+        ),
+    );
+
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let seen = refreshes.clone();
+    let server = RawServer::start(Behaviour::Handler(Arc::new(move |req: &str| {
+        if req.starts_with("POST /api/auth/token ") {
+            if req.contains("TokenCodeRequest") {
+                // The login's access token expires in 10 s.
+                let body = r#"{"token":"access-1","expiresIn":10,"refreshToken":"refresh-1"}"#;
+                return (200, String::new(), body.into());
+            }
+            seen.fetch_add(1, Ordering::SeqCst);
+            let body = r#"{"token":"access-2","expiresIn":3600,"refreshToken":"refresh-2"}"#;
+            return (200, String::new(), body.into());
+        }
+        match header(req, "authorization") {
+            Some("Bearer access-2") => {
+                (200, String::new(), r#"{"email":"demo@example.com"}"#.into())
+            }
+            _ => (
+                401,
+                String::new(),
+                r#"{"code":"unauthorized","message":"expired"}"#.into(),
+            ),
+        }
+    })))
+    .await;
+    let client = nuextract::Client::from_config(Config::new().base_url(&server.base_url))?;
+    client
+        .login(nuextract::types::TokenRequest::code(
+            "code-1",
+            "https://app.example/cb",
+        ))
+        .await?;
+    // Refresh when less than a minute is left: the 10 s token qualifies.
+    client.enable_auto_refresh(Duration::from_secs(60));
+    let me = client.current_user().send().await?;
+    if refreshes.load(Ordering::SeqCst) != 1 {
+        return Err("expected exactly one refresh".into());
+    }
+    step(
+        "session",
+        "nuextract current_user",
+        format!("token near expiry, refreshed once first, then {}", me.email),
+    );
+    Ok(())
+}
+
 fn report(name: &str, result: Res) -> Res {
     match &result {
         Ok(()) => println!("{name}: ok"),
@@ -302,5 +393,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     report("giantswarm", giantswarm_tour().await)?;
     report("nuextract", nuextract_tour().await)?;
     println!("all five services: ok");
+    report("retries and sessions", resilience_tour().await)?;
     Ok(())
 }

@@ -81,7 +81,11 @@ async fn safe_call(service: Service, config: Config) -> Result<(), Failure> {
         Service::GiantSwarm => {
             let c = giantswarm::Client::from_config(config).unwrap();
             c.set_token("t").unwrap();
-            c.delete_auth_token().send().await.map(drop).map_err(failure)
+            c.delete_auth_token()
+                .send()
+                .await
+                .map(drop)
+                .map_err(failure)
         }
         Service::NuExtract => {
             let c = nuextract::Client::from_config(config).unwrap();
@@ -106,7 +110,10 @@ async fn login_call(service: Service, config: Config) -> Result<(), Failure> {
         }
         Service::GiantSwarm => {
             let c = giantswarm::Client::from_config(config).unwrap();
-            c.login("me@example.com", "pw").await.map(drop).map_err(failure)
+            c.login("me@example.com", "pw")
+                .await
+                .map(drop)
+                .map_err(failure)
         }
         Service::NuExtract => {
             let c = nuextract::Client::from_config(config).unwrap();
@@ -145,8 +152,12 @@ fn raw(head: &str) -> Behaviour {
 async fn success_after_two_503s_with_growing_gaps() {
     let retry = Retry::new().base_delay(Duration::from_millis(100));
     for s in ALL {
-        let server =
-            RawServer::start(Behaviour::Script(vec![status(503), status(503), safe_ok(s)])).await;
+        let server = RawServer::start(Behaviour::Script(vec![
+            status(503),
+            status(503),
+            safe_ok(s),
+        ]))
+        .await;
         safe_call(s, config(&server.base_url, retry.clone()))
             .await
             .unwrap_or_else(|e| panic!("{s:?}: {e:?}"));
@@ -170,7 +181,11 @@ async fn retry_after_seconds_is_honoured() {
             .await
             .unwrap();
         assert_eq!(server.request_count(), 2);
-        assert!(server.gaps()[0] >= Duration::from_secs(1), "{:?}", server.gaps());
+        assert!(
+            server.gaps()[0] >= Duration::from_secs(1),
+            "{:?}",
+            server.gaps()
+        );
     }
 }
 
@@ -190,7 +205,11 @@ async fn retry_after_as_an_http_date_is_honoured() {
         .await
         .unwrap();
     assert_eq!(server.request_count(), 2);
-    assert!(server.gaps()[0] >= Duration::from_millis(900), "{:?}", server.gaps());
+    assert!(
+        server.gaps()[0] >= Duration::from_millis(900),
+        "{:?}",
+        server.gaps()
+    );
 }
 
 #[tokio::test]
@@ -253,7 +272,11 @@ async fn a_login_post_is_never_sent_twice() {
         let f = login_call(s, config(&server.base_url, Retry::new()))
             .await
             .unwrap_err();
-        assert_eq!(server.request_count(), 1, "{s:?}: re-sent a login after 503");
+        assert_eq!(
+            server.request_count(),
+            1,
+            "{s:?}: re-sent a login after 503"
+        );
         assert_eq!(f.status, Some(503));
     }
     // A Svix POST carries its idempotency key: a reset is retried.
@@ -278,7 +301,12 @@ async fn a_refused_connection_is_retried_even_for_a_login() {
     }
     let f = safe_call(
         Service::Glowmarkt,
-        config(&closed_port_url(), Retry::new().max_attempts(5).base_delay(Duration::from_millis(1))),
+        config(
+            &closed_port_url(),
+            Retry::new()
+                .max_attempts(5)
+                .base_delay(Duration::from_millis(1)),
+        ),
     )
     .await
     .unwrap_err();
@@ -348,14 +376,18 @@ async fn svix_automatic_idempotency_key_is_kept_across_retries() {
     let keys = idempotency_keys(&server);
     assert_eq!(keys.len(), 5);
     assert!(keys.iter().all(|k| is_auto_key(k)), "{keys:?}");
-    assert!(keys[0] == keys[1] && keys[1] == keys[2], "one call, one key: {keys:?}");
+    assert!(
+        keys[0] == keys[1] && keys[1] == keys[2],
+        "one call, one key: {keys:?}"
+    );
     assert_eq!(keys[3], keys[4], "{keys:?}");
     assert_ne!(keys[0], keys[3], "two calls share a key: {keys:?}");
 }
 
 #[tokio::test]
 async fn svix_callers_key_always_wins() {
-    let server = RawServer::start(Behaviour::Script(vec![status(503), safe_ok(Service::Svix)])).await;
+    let server =
+        RawServer::start(Behaviour::Script(vec![status(503), safe_ok(Service::Svix)])).await;
     let c = svix::Client::from_config(config(
         &server.base_url,
         Retry::new().base_delay(Duration::from_millis(5)),

@@ -190,11 +190,7 @@ async fn empty_body_where_json_is_expected_is_an_invalid_payload() {
     for s in ALL {
         let f = call_against(s, json(200, "")).await;
         assert_eq!(f.kind, Kind::InvalidPayload, "{s:?}: {f:?}");
-        assert!(
-            f.display.contains("ends too early"),
-            "{s:?}: {}",
-            f.display
-        );
+        assert!(f.display.contains("ends too early"), "{s:?}: {}", f.display);
     }
 }
 

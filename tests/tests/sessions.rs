@@ -13,7 +13,10 @@ use authapi::{glowmarkt, kleister, nuextract, Config, Retry};
 use common::{header, Behaviour, RawServer};
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// Request counters of a fake service.
@@ -48,11 +51,19 @@ async fn fake(
                 if line.starts_with("POST /auth ") {
                     counts.login.fetch_add(1, Ordering::SeqCst);
                     let exp = now() + old_ttl;
-                    (200, json, format!(r#"{{"valid":true,"token":"old","exp":{exp}}}"#))
+                    (
+                        200,
+                        json,
+                        format!(r#"{{"valid":true,"token":"old","exp":{exp}}}"#),
+                    )
                 } else if line.starts_with("GET /auth/newToken ") {
                     counts.refresh.fetch_add(1, Ordering::SeqCst);
                     if refresh_status != 200 {
-                        return (refresh_status, "x-delay-ms: 100\r\n".into(), r#"{"valid":false}"#.into());
+                        return (
+                            refresh_status,
+                            "x-delay-ms: 100\r\n".into(),
+                            r#"{"valid":false}"#.into(),
+                        );
                     }
                     let exp = now() + 3600;
                     let body = format!(r#"{{"valid":true,"token":"new","exp":{exp}}}"#);
@@ -187,7 +198,12 @@ async fn a_thousand_calls_on_an_expiring_token_cause_one_refresh() {
         let c = logged_in(service, &server.base_url, true).await;
         let results = thousand(&c).await;
         let failed: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
-        assert!(failed.is_empty(), "{service:?}: {} failed: {:?}", failed.len(), failed.first());
+        assert!(
+            failed.is_empty(),
+            "{service:?}: {} failed: {:?}",
+            failed.len(),
+            failed.first()
+        );
         assert_eq!(counts.refresh.load(Ordering::SeqCst), 1, "{service:?}");
         assert_eq!(counts.protected.load(Ordering::SeqCst), 1000, "{service:?}");
         assert_eq!(counts.login.load(Ordering::SeqCst), 1);
@@ -202,7 +218,10 @@ async fn a_failed_refresh_fails_every_waiting_call_promptly() {
         let c = logged_in(service, &server.base_url, true).await;
         let started = Instant::now();
         let results = thousand(&c).await;
-        assert!(started.elapsed() < Duration::from_secs(5), "{service:?}: slow");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{service:?}: slow"
+        );
         for r in &results {
             let (kind, status) = r.as_ref().unwrap_err();
             assert!(kind.starts_with("Session"), "{service:?}: {kind}");
@@ -266,7 +285,11 @@ async fn kleister_ensure_fresh_refreshes_once_for_many_callers() {
         let soon = chrono_like(now() + 5);
         let later = chrono_like(now() + 3600);
         if req.starts_with("POST /auth/login ") {
-            (200, String::new(), format!(r#"{{"token":"old","expires_at":"{soon}"}}"#))
+            (
+                200,
+                String::new(),
+                format!(r#"{{"token":"old","expires_at":"{soon}"}}"#),
+            )
         } else {
             seen.fetch_add(1, Ordering::SeqCst);
             assert_eq!(header(req, "x-api-key"), Some("old"), "{req}");

@@ -47,7 +47,8 @@ struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_string(), format!("{value:?}"));
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.insert(field.name().to_string(), value.to_string());
@@ -153,7 +154,11 @@ async fn one_span_per_call_with_its_fields_and_retries_inside() {
         .filter(|e| e.fields.get("message").is_some_and(|m| m == "retrying"))
         .collect();
     assert_eq!(retries.len(), 1, "{:?}", log.events);
-    assert_eq!(retries[0].parent, Some(*id), "the retry is inside the call's span");
+    assert_eq!(
+        retries[0].parent,
+        Some(*id),
+        "the retry is inside the call's span"
+    );
     assert_eq!(retries[0].fields["status"], "503");
     no_secret_anywhere(&log);
 }
@@ -214,8 +219,8 @@ async fn tracing_can_be_turned_off() {
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
     let server = RawServer::start(Behaviour::Respond(204, "application/json", Vec::new())).await;
-    let c = svix::Client::from_config(Config::new().base_url(&server.base_url).tracing(false))
-        .unwrap();
+    let c =
+        svix::Client::from_config(Config::new().base_url(&server.base_url).tracing(false)).unwrap();
     c.set_token("t").unwrap();
     c.logout().send().await.unwrap();
     assert!(calls(&recorder.log.lock().unwrap()).is_empty());

@@ -6,7 +6,8 @@
 //! 2. Per request: `cargo bench -p authapi-tests --bench requests`, the
 //!    generated clients against a hand-written reqwest + serde baseline.
 //! 3. Instructions (`--instructions`): per-call instruction counts of the
-//!    same four targets under callgrind, free of machine noise.
+//!    same four targets under callgrind, free of machine noise, plus the
+//!    generated clients with retries and tracing off (their on/off ratio).
 //! 4. Build (`--build`): a cold release build of `authapi-svix` (default
 //!    features, and without `schemars`) against a throwaway crate using only
 //!    reqwest + serde + tokio with the same reqwest features, plus each
@@ -135,6 +136,8 @@ fn instruction_counts(root: &Path) -> Result<(), String> {
         "svix app_portal_access   baseline ",
         "nuextract current_user   generated",
         "nuextract current_user   baseline ",
+        "svix app_portal_access   generated, retries+tracing off",
+        "nuextract current_user   generated, retries+tracing off",
     ];
     let mut per_call = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -146,6 +149,11 @@ fn instruction_counts(root: &Path) -> Result<(), String> {
         "  generated/baseline: svix {:.3}, nuextract {:.3}",
         per_call[0] / per_call[1],
         per_call[2] / per_call[3]
+    );
+    println!(
+        "  retries+tracing on/off: svix {:.4}, nuextract {:.4}",
+        per_call[0] / per_call[4],
+        per_call[2] / per_call[5]
     );
     Ok(())
 }

@@ -41,6 +41,15 @@ fn stmt_text(stmt: &syn::Stmt) -> String {
 }
 
 impl VisitMut for RuntimeSend {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
+        if f.sig.ident == "send" {
+            if let Some(error) = error_type(&f.sig.output) {
+                rebuildable_request(&mut f.block, &error);
+            }
+        }
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         // `let info = OperationInfo { operation_id: "x" };` then the hooks.
         let info_at = block.stmts.iter().position(|s| {
@@ -99,6 +108,82 @@ impl VisitMut for RuntimeSend {
             _ => {}
         }
         syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// `Error<T>` from `-> Result<ResponseValue<_>, Error<T>>`.
+fn error_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let syn::Type::Path(p) = &**ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// Moves the statements that build the request (`let url = ...` up to
+/// `let mut request = ....build()?;`) into a closure the runtime calls once
+/// per attempt. A retry rebuilds the request instead of every call cloning
+/// it up front: the no-failure path pays nothing for retries.
+fn rebuildable_request(block: &mut syn::Block, error: &syn::Type) {
+    let start = block
+        .stmts
+        .iter()
+        .position(|s| stmt_text(s).starts_with("let url ="));
+    let send = block
+        .stmts
+        .iter()
+        .position(|s| stmt_text(s).starts_with("let response = client . inner . send"));
+    let (Some(start), Some(send)) = (start, send) else {
+        return;
+    };
+    let mut body: Vec<syn::Stmt> = block.stmts.drain(start..send).collect();
+    // Optional header values are borrowed, so the closure can run again.
+    for stmt in &mut body {
+        if let syn::Stmt::Expr(syn::Expr::If(i), _) = stmt {
+            if let syn::Expr::Let(l) = &mut *i.cond {
+                if let syn::Expr::Path(p) = &*l.expr {
+                    let p = p.clone();
+                    *l.expr = syn::parse_quote!(&#p);
+                }
+            }
+        }
+    }
+    let closure: syn::Stmt = syn::parse_quote!(
+        let build = || -> Result<reqwest::Request, #error> {
+            #(#body)*
+            Ok(request)
+        };
+    );
+    block.stmts.insert(start, closure);
+    if let Some(syn::Stmt::Local(local)) = block.stmts.get_mut(start + 1) {
+        if let Some(init) = &mut local.init {
+            RequestArg.visit_expr_mut(&mut init.expr);
+        }
+    }
+}
+
+/// `send(.., request, ..)` becomes `send(.., &build, ..)`.
+struct RequestArg;
+
+impl VisitMut for RequestArg {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        if call.method == "send" {
+            for arg in call.args.iter_mut() {
+                if quote!(#arg).to_string() == "request" {
+                    *arg = syn::parse_quote!(&build);
+                }
+            }
+        }
     }
 }
 
@@ -212,9 +297,14 @@ mod tests {
 
     #[test]
     fn send_goes_through_the_runtime() {
-        let mut file: syn::File = syn::parse_quote! {
+        let file: syn::File = syn::parse_quote! {
             pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
-            async fn send() {
+            async fn send(self) -> Result<ResponseValue<T>, Error<types::E>> {
+                let url = format!("{}/x", client.baseurl);
+                if let Some(value) = key {
+                    header_map.append("k", value.to_string().try_into()?);
+                }
+                let mut request = client.client.get(url).build()?;
                 let info = OperationInfo { operation_id: "op" };
                 client.pre(&mut request, &info).await?;
                 let result = client.exec(request, &info).await;
@@ -227,12 +317,24 @@ mod tests {
                 }
             }
         };
+        // The pass works on `send` methods of impls, as progenitor emits them.
+        let mut file: syn::File = {
+            let f = &file;
+            let items = &f.items[1..];
+            let first = &f.items[0];
+            syn::parse_quote! { #first impl B { #(#items)* } }
+        };
         RuntimeSend::apply(&mut file);
         let out = render(&file);
+        assert!(
+            out.contains("let build = || -> Result<reqwest::Request, Error<types::E>> {"),
+            "{out}"
+        );
+        assert!(out.contains("if let Some(value) = &key {"), "{out}");
         assert!(out.contains("pub use authapi_core::Error;"), "{out}");
         assert!(!out.contains("ClientInfo, Error"), "{out}");
         assert!(
-            out.contains(".send(&super::AUTH, &client.client, request, \"op\")"),
+            out.contains(".send(&super::AUTH, &client.client, &build, \"op\")"),
             "{out}"
         );
         assert!(!out.contains("client.pre"), "{out}");

@@ -346,7 +346,11 @@ impl<E> std::ops::Deref for ServiceError<E> {
 // a path, a field value) into their error messages. Read it through `Deref`.
 impl<E> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the service answered {} (a documented error)", self.status)
+        write!(
+            f,
+            "the service answered {} (a documented error)",
+            self.status
+        )
     }
 }
 

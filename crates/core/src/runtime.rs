@@ -253,18 +253,19 @@ impl Runtime {
     }
 
     /// Sends one call of `operation_id`, as every generated `send()` does:
-    /// refreshes a session token that is about to expire, attaches the
-    /// credentials, gives a keyless POST an idempotency key where the
-    /// operation has one, sends, retries what is safe to retry, refreshes
-    /// once after a 401, refuses a redirect, caps the body and re-encodes
-    /// `text/plain` answers, all inside one `tracing` span. Errors never
-    /// carry the request URL.
+    /// refreshes a session token that is about to expire, builds the
+    /// request with `build` (again for each attempt, so the no-failure path
+    /// copies nothing), attaches the credentials, gives a keyless POST an
+    /// idempotency key where the operation has one, sends, retries what is
+    /// safe to retry, refreshes once after a 401, refuses a redirect, caps
+    /// the body and re-encodes `text/plain` answers, all inside one
+    /// `tracing` span. Errors never carry the request URL.
     #[doc(hidden)]
     pub async fn send<E>(
         &self,
         table: &AuthTable,
         http: &reqwest::Client,
-        request: reqwest::Request,
+        build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
         operation_id: &str,
     ) -> Result<reqwest::Response, Error<E>> {
         let Some(op) = table.operation(operation_id) else {
@@ -274,11 +275,11 @@ impl Runtime {
         };
         let span = trace::call_span(self.tracing, table, Some(op), operation_id);
         if span.is_disabled() {
-            return self.send_op(table, op, http, request, &span).await;
+            return self.send_op(table, op, http, build, &span).await;
         }
         let started = Instant::now();
         let result = self
-            .send_op(table, op, http, request, &span)
+            .send_op(table, op, http, build, &span)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -294,43 +295,53 @@ impl Runtime {
         table: &AuthTable,
         op: &Operation,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
+        build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
         span: &tracing::Span,
     ) -> Result<reqwest::Response, Error<E>> {
-        let started = Instant::now();
+        // Taken lazily: only a session, a retry or a deadline needs it.
+        let mut started: Option<Instant> = None;
         let session = self
             .session()
             .filter(|s| s.refresh_op != op.id && op.schemes.contains(&s.scheme));
         if let Some(s) = &session {
             if s.due(self.expiry()) {
                 let seen = self.credential_generation();
-                s.refresh(self, http, seen, started)
+                let since = *started.get_or_insert_with(Instant::now);
+                s.refresh(self, http, seen, since)
                     .await
                     .map_err(Error::Session)?;
             }
         }
-        if let Some(key) = op.idempotency_key {
-            if request.method() == reqwest::Method::POST && !request.headers().contains_key(key) {
-                let value = format!("auto_{}", retry::uuid_v4());
-                if let Ok(v) = HeaderValue::from_str(&value) {
-                    request.headers_mut().insert(HeaderName::from_static(key), v);
-                }
-            }
-        }
-        let mut seen = self.credential_generation();
-        self.authorize(table, op, &mut request)?;
-        let safe = retry::safe_to_repeat(request.method(), request.headers(), op.idempotency_key);
-        // A spare copy is kept only when a second attempt is possible.
-        let may_repeat = self.retry.enabled() || session.is_some();
-        let origin = self
-            .foreign_http
-            .then(|| request.url().origin().ascii_serialization());
+        let mut auto_key: Option<HeaderValue> = None;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let origin = |r: &reqwest::Request| {
+            self.foreign_http
+                .then(|| r.url().origin().ascii_serialization())
+        };
         loop {
             attempt += 1;
-            span.record("attempt", attempt);
-            let spare = if may_repeat { request.try_clone() } else { None };
+            if !span.is_disabled() {
+                span.record("attempt", attempt);
+            }
+            let mut request = build()?;
+            if let Some(key) = op.idempotency_key {
+                if request.method() == reqwest::Method::POST && !request.headers().contains_key(key)
+                {
+                    let value = auto_key.get_or_insert_with(|| {
+                        HeaderValue::from_str(&format!("auto_{}", retry::uuid_v4()))
+                            .unwrap_or(HeaderValue::from_static("auto"))
+                    });
+                    request
+                        .headers_mut()
+                        .insert(HeaderName::from_static(key), value.clone());
+                }
+            }
+            let seen = self.credential_generation();
+            self.authorize(table, op, &mut request)?;
+            let safe =
+                retry::safe_to_repeat(request.method(), request.headers(), op.idempotency_key);
+            let sent_to = origin(&request);
             let response = match http.execute(request).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -339,61 +350,57 @@ impl Runtime {
                     let repeatable = e.is_connect() || (safe && (e.is_timeout() || e.is_request()));
                     if repeatable && self.retry.attempts_left(attempt) {
                         let delay = self.retry.backoff(attempt);
-                        if let (Some(next), true) =
-                            (spare, self.retry.fits(delay, started.elapsed()))
-                        {
+                        let since = *started.get_or_insert_with(Instant::now);
+                        if self.retry.fits(delay, since.elapsed()) {
                             tracing::debug!(
                                 attempt,
                                 delay_ms = delay.as_millis() as u64,
-                                reason = if e.is_connect() { "connect" } else { "transport" },
+                                reason = if e.is_connect() {
+                                    "connect"
+                                } else {
+                                    "transport"
+                                },
                                 "retrying"
                             );
                             tokio::time::sleep(delay).await;
-                            request = next;
                             continue;
                         }
                     }
-                    return Err(
-                        Error::CommunicationError(Transport::new(e)).with_attempts(attempt)
-                    );
+                    return Err(Error::CommunicationError(Transport::new(e)).with_attempts(attempt));
                 }
             };
             let status = response.status();
 
             if status == StatusCode::UNAUTHORIZED && !refreshed {
-                if let (Some(s), Some(mut next)) = (&session, spare.as_ref().and_then(|r| r.try_clone())) {
+                if let Some(s) = &session {
                     refreshed = true;
                     drop(response);
                     tracing::debug!(attempt, "401: refreshing the session once");
-                    s.refresh(self, http, seen, started)
+                    let since = *started.get_or_insert_with(Instant::now);
+                    s.refresh(self, http, seen, since)
                         .await
                         .map_err(|e| Error::<E>::Session(e).with_attempts(attempt))?;
-                    seen = self.credential_generation();
-                    self.authorize(table, op, &mut next)?;
-                    request = next;
                     continue;
                 }
             }
 
             if retry::retryable_status(status) && safe && self.retry.attempts_left(attempt) {
-                if let Some(next) = spare {
-                    let delay = retry::retry_after(status, response.headers())
-                        .unwrap_or_else(|| self.retry.backoff(attempt));
-                    if self.retry.fits(delay, started.elapsed()) {
-                        tracing::debug!(
-                            attempt,
-                            status = status.as_u16(),
-                            delay_ms = delay.as_millis() as u64,
-                            "retrying"
-                        );
-                        drop(response);
-                        tokio::time::sleep(delay).await;
-                        request = next;
-                        continue;
-                    }
+                let delay = retry::retry_after(status, response.headers())
+                    .unwrap_or_else(|| self.retry.backoff(attempt));
+                let since = *started.get_or_insert_with(Instant::now);
+                if self.retry.fits(delay, since.elapsed()) {
+                    tracing::debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    drop(response);
+                    tokio::time::sleep(delay).await;
+                    continue;
                 }
             }
-            return self.finish(op, response, attempt, origin.as_deref()).await;
+            return self.finish(op, response, attempt, sent_to.as_deref()).await;
         }
     }
 
@@ -423,10 +430,11 @@ impl Runtime {
             // is not the service's, and nothing from it is kept.
             let answered = response.url().origin().ascii_serialization();
             if answered != origin {
-                return Err(
-                    Error::Redirect(Redirect::new(StatusCode::TEMPORARY_REDIRECT, Some(answered)))
-                        .with_attempts(attempt),
-                );
+                return Err(Error::Redirect(Redirect::new(
+                    StatusCode::TEMPORARY_REDIRECT,
+                    Some(answered),
+                ))
+                .with_attempts(attempt));
             }
         }
         response.extensions_mut().insert(Attempts(attempt));

@@ -53,7 +53,11 @@ impl SessionError {
 
 impl std::fmt::Display for SessionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the session token could not be refreshed: {}", self.message)
+        write!(
+            f,
+            "the session token could not be refreshed: {}",
+            self.message
+        )
     }
 }
 

@@ -8,7 +8,12 @@ use crate::credentials::{AuthTable, Operation};
 
 /// The span of one call of `op`; disabled when the caller turned tracing
 /// off or no subscriber wants it.
-pub(crate) fn call_span(on: bool, table: &AuthTable, op: Option<&Operation>, id: &str) -> tracing::Span {
+pub(crate) fn call_span(
+    on: bool,
+    table: &AuthTable,
+    op: Option<&Operation>,
+    id: &str,
+) -> tracing::Span {
     if !on {
         return tracing::Span::none();
     }

@@ -479,33 +479,36 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v4/auth-tokens/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
-            if let Some(value) = x_giant_swarm_activity {
-                header_map
-                    .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
-            }
-            if let Some(value) = x_giant_swarm_cmd_line {
-                header_map
-                    .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
-            }
-            if let Some(value) = x_request_id {
-                header_map.append("X-Request-ID", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
+                let url = format!("{}/v4/auth-tokens/", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
+                if let Some(value) = &x_giant_swarm_activity {
+                    header_map
+                        .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
+                }
+                if let Some(value) = &x_giant_swarm_cmd_line {
+                    header_map
+                        .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
+                }
+                if let Some(value) = &x_request_id {
+                    header_map.append("X-Request-ID", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "create_auth_token")
+                .send(&super::AUTH, &client.client, &build, "create_auth_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -590,32 +593,35 @@ pub mod builder {
             let x_giant_swarm_cmd_line = x_giant_swarm_cmd_line
                 .map_err(Error::InvalidRequest)?;
             let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v4/auth-tokens/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
-            if let Some(value) = x_giant_swarm_activity {
-                header_map
-                    .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
-            }
-            if let Some(value) = x_giant_swarm_cmd_line {
-                header_map
-                    .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
-            }
-            if let Some(value) = x_request_id {
-                header_map.append("X-Request-ID", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
+                let url = format!("{}/v4/auth-tokens/", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
+                if let Some(value) = &x_giant_swarm_activity {
+                    header_map
+                        .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
+                }
+                if let Some(value) = &x_giant_swarm_cmd_line {
+                    header_map
+                        .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
+                }
+                if let Some(value) = &x_request_id {
+                    header_map.append("X-Request-ID", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "delete_auth_token")
+                .send(&super::AUTH, &client.client, &build, "delete_auth_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,

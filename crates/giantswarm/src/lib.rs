@@ -29,6 +29,14 @@
 //!   otherwise; there is no localhost fallback), timeouts, `reqwest::Client`.
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!
+//! # Retries, and why there is no session
+//!
+//! Calls are retried as the workspace README describes; `login` (a POST
+//! without an idempotency key) is never sent twice once it may have reached
+//! the server. There is no `enable_auto_refresh`: Giant Swarm auth tokens
+//! carry no expiry and live until `delete_auth_token`, and the API has no
+//! refresh operation.
+//!
 //! # Wire notes
 //!
 //! The token travels as `Authorization: giantswarm <token>` (marked

@@ -1009,22 +1009,25 @@ pub mod builder {
                     types::UserNameLoginReq::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/auth", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = format!("{}/auth", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "username_login")
+                .send(&super::AUTH, &client.client, &build, "username_login")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1054,21 +1057,24 @@ pub mod builder {
             Error<types::GlowmarktError>,
         > {
             let Self { client } = self;
-            let url = format!("{}/auth/deleteToken", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = format!("{}/auth/deleteToken", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "delete_token")
+                .send(&super::AUTH, &client.client, &build, "delete_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1098,21 +1104,24 @@ pub mod builder {
             Error<types::GlowmarktError>,
         > {
             let Self { client } = self;
-            let url = format!("{}/auth/newToken", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = format!("{}/auth/newToken", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "new_token")
+                .send(&super::AUTH, &client.client, &build, "new_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1141,21 +1150,24 @@ pub mod builder {
             Error<types::GlowmarktError>,
         > {
             let Self { client } = self;
-            let url = format!("{}/auth/token", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = format!("{}/auth/token", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "get_token_of_user")
+                .send(&super::AUTH, &client.client, &build, "get_token_of_user")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1201,24 +1213,27 @@ pub mod builder {
         > {
             let Self { client, token_id } = self;
             let token_id = token_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/auth/token/{}", client.baseurl, authapi_core::encode_path(& token_id
-                .to_string()) ?,
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = format!(
+                    "{}/auth/token/{}", client.baseurl, authapi_core::encode_path(&
+                    token_id.to_string()) ?,
+                );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "delete_token_by_id")
+                .send(&super::AUTH, &client.client, &build, "delete_token_by_id")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,

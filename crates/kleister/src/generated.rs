@@ -484,22 +484,25 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::AuthLogin::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/auth/login", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = format!("{}/auth/login", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "login_user")
+                .send(&super::AUTH, &client.client, &build, "login_user")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -525,21 +528,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
             let Self { client } = self;
-            let url = format!("{}/auth/refresh", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = format!("{}/auth/refresh", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "refresh_auth")
+                .send(&super::AUTH, &client.client, &build, "refresh_auth")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -582,24 +588,27 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AuthVerify>, Error<types::GeneralError>> {
             let Self { client, token } = self;
             let token = token.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/auth/verify/{}", client.baseurl, authapi_core::encode_path(& token
-                .to_string()) ?,
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = format!(
+                    "{}/auth/verify/{}", client.baseurl, authapi_core::encode_path(&
+                    token.to_string()) ?,
+                );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "verify_auth")
+                .send(&super::AUTH, &client.client, &build, "verify_auth")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,

@@ -37,7 +37,12 @@ impl Client {
         &self,
         request: TokenRequest,
     ) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
-        let tokens = self.exchange_token().body(request).send().await?.into_inner();
+        let tokens = self
+            .exchange_token()
+            .body(request)
+            .send()
+            .await?
+            .into_inner();
         self.inner
             .keep_credential(&AUTH, BEARER, Some(&tokens.token))?;
         let lifetime = u64::try_from(tokens.expires_in).unwrap_or(0);

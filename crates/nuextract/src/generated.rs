@@ -710,22 +710,27 @@ pub mod builder {
         ) -> Result<ResponseValue<::std::string::String>, Error<types::NuExtractError>> {
             let Self { client, redirect_uri } = self;
             let redirect_uri = redirect_uri.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/auth", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("redirectUri", &redirect_uri))
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("redirectUri", &redirect_uri),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "login_url")
+                .send(&super::AUTH, &client.client, &build, "login_url")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -771,22 +776,25 @@ pub mod builder {
         > {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/auth/logout", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth/logout", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "logout")
+                .send(&super::AUTH, &client.client, &build, "logout")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -812,21 +820,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::User>, Error<types::NuExtractError>> {
             let Self { client } = self;
-            let url = format!("{}/api/auth/me", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth/me", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "current_user")
+                .send(&super::AUTH, &client.client, &build, "current_user")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -866,22 +877,25 @@ pub mod builder {
         ) -> Result<ResponseValue<types::TokenResponse>, Error<types::NuExtractError>> {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/auth/token", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth/token", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "exchange_token")
+                .send(&super::AUTH, &client.client, &build, "exchange_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -910,21 +924,24 @@ pub mod builder {
             Error<types::NuExtractError>,
         > {
             let Self { client } = self;
-            let url = format!("{}/api/auth/user-tokens", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth/user-tokens", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "list_user_tokens")
+                .send(&super::AUTH, &client.client, &build, "list_user_tokens")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -989,22 +1006,25 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/auth/user-tokens", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!("{}/api/auth/user-tokens", client.baseurl,);
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "create_user_token")
+                .send(&super::AUTH, &client.client, &build, "create_user_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1084,25 +1104,28 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/auth/user-tokens/{}", client.baseurl, authapi_core::encode_path(&
-                user_token_id.to_string()) ?,
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!(
+                    "{}/api/auth/user-tokens/{}", client.baseurl,
+                    authapi_core::encode_path(& user_token_id.to_string()) ?,
+                );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "update_user_token")
+                .send(&super::AUTH, &client.client, &build, "update_user_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1145,24 +1168,27 @@ pub mod builder {
         ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
             let Self { client, user_token_id } = self;
             let user_token_id = user_token_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/auth/user-tokens/{}", client.baseurl, authapi_core::encode_path(&
-                user_token_id.to_string()) ?,
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = format!(
+                    "{}/api/auth/user-tokens/{}", client.baseurl,
+                    authapi_core::encode_path(& user_token_id.to_string()) ?,
+                );
+                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "delete_user_token")
+                .send(&super::AUTH, &client.client, &build, "delete_user_token")
                 .await?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),

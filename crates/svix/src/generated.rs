@@ -1024,28 +1024,31 @@ pub mod builder {
                     types::AppPortalAccessIn::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/v1/auth/app-portal-access/{}/", client.baseurl,
-                authapi_core::encode_path(& app_id.to_string()) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            if let Some(value) = idempotency_key {
-                header_map.append("idempotency-key", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = format!(
+                    "{}/api/v1/auth/app-portal-access/{}/", client.baseurl,
+                    authapi_core::encode_path(& app_id.to_string()) ?,
+                );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                if let Some(value) = &idempotency_key {
+                    header_map.append("idempotency-key", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "app_portal_access")
+                .send(&super::AUTH, &client.client, &build, "app_portal_access")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1139,28 +1142,31 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/v1/auth/app/{}/expire-all/", client.baseurl,
-                authapi_core::encode_path(& app_id.to_string()) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            if let Some(value) = idempotency_key {
-                header_map.append("idempotency-key", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = format!(
+                    "{}/api/v1/auth/app/{}/expire-all/", client.baseurl,
+                    authapi_core::encode_path(& app_id.to_string()) ?,
+                );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                if let Some(value) = &idempotency_key {
+                    header_map.append("idempotency-key", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "expire_all")
+                .send(&super::AUTH, &client.client, &build, "expire_all")
                 .await?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
@@ -1222,27 +1228,30 @@ pub mod builder {
             let Self { client, app_id, idempotency_key } = self;
             let app_id = app_id.map_err(Error::InvalidRequest)?;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/v1/auth/dashboard-access/{}/", client.baseurl,
-                authapi_core::encode_path(& app_id.to_string()) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            if let Some(value) = idempotency_key {
-                header_map.append("idempotency-key", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = format!(
+                    "{}/api/v1/auth/dashboard-access/{}/", client.baseurl,
+                    authapi_core::encode_path(& app_id.to_string()) ?,
+                );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                if let Some(value) = &idempotency_key {
+                    header_map.append("idempotency-key", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "dashboard_access")
+                .send(&super::AUTH, &client.client, &build, "dashboard_access")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -1288,24 +1297,27 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/auth/logout/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            if let Some(value) = idempotency_key {
-                header_map.append("idempotency-key", value.to_string().try_into()?);
-            }
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = format!("{}/api/v1/auth/logout/", client.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                if let Some(value) = &idempotency_key {
+                    header_map.append("idempotency-key", value.to_string().try_into()?);
+                }
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .headers(header_map)
+                    .build()?;
+                Ok(request)
+            };
             let response = client
                 .inner
-                .send(&super::AUTH, &client.client, request, "logout")
+                .send(&super::AUTH, &client.client, &build, "logout")
                 .await?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),

@@ -36,6 +36,15 @@
 //! * `mock` (feature `mock`): typed [httpmock](https://docs.rs/httpmock)
 //!   helpers to test your own code against a fake Svix.
 //!
+//! # Retries, idempotency, and why there is no session
+//!
+//! Calls are retried as the workspace README describes. Every POST without
+//! a caller's `idempotency_key` gets `auto_<uuid v4>`, the same on each
+//! attempt, as the official Svix SDKs do; that is what makes a retried POST
+//! safe. There is no `enable_auto_refresh`: Svix API keys and portal
+//! tokens do not expire on a clock the client could track (they live until
+//! revoked, or until `expire_all`), and the API has no refresh operation.
+//!
 //! # Wire notes
 //!
 //! Every call sends `Authorization: Bearer <token>`; the value is marked
