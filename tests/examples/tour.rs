@@ -150,8 +150,12 @@ async fn svix_tour() -> Res {
         then.no_content();
     });
 
-    let client = svix::Client::with_token("sk_demo.eu")?;
-    step("svix", "region from token", client.base_url());
+    let regional = Config::new().base_url(svix::region_base_url("sk_demo.eu"));
+    step(
+        "svix",
+        "region from token",
+        svix::Client::from_config(regional)?.base_url(),
+    );
     let client = svix::Client::from_config(Config::new().base_url(server.base_url()))?;
     client.set_token("sk_demo.eu")?;
     let access = client

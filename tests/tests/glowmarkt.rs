@@ -259,7 +259,8 @@ async fn delete_token_400_valid_false_is_typed() {
 
 #[test]
 fn default_base_url_has_no_trailing_slash() {
-    let client = Client::with_application_id(APP_ID).unwrap();
+    let client = Client::new_default().unwrap();
+    client.set_application_id(APP_ID).unwrap();
     assert_eq!(client.base_url(), "https://api.glowmarkt.com/api/v0-1");
     let debug = format!("{client:?}");
     assert!(!debug.contains(APP_ID), "{debug}");

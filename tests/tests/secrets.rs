@@ -588,13 +588,14 @@ fn constructor_case(name: &str) {
     let https = Config::new().base_url("https://127.0.0.1:9");
     match name {
         "glowmarkt::from_config" => drop(glowmarkt::Client::from_config(Config::new()).unwrap()),
-        "glowmarkt::with_application_id" => {
-            drop(glowmarkt::Client::with_application_id("app").unwrap())
-        }
+        "glowmarkt::new_default" => drop(glowmarkt::Client::new_default().unwrap()),
         "kleister::from_config" => drop(kleister::Client::from_config(Config::new()).unwrap()),
         "kleister::new_default" => drop(kleister::Client::new_default().unwrap()),
         "svix::from_config" => drop(svix::Client::from_config(Config::new()).unwrap()),
-        "svix::with_token" => drop(svix::Client::with_token("sk_x.eu").unwrap()),
+        "svix::new_default" => drop(svix::Client::new_default().unwrap()),
+        "giantswarm::new_default fails without a host" => {
+            assert!(giantswarm::Client::new_default().is_err())
+        }
         "giantswarm::from_config" => drop(giantswarm::Client::from_config(https).unwrap()),
         "giantswarm::from_config without a host" => {
             assert!(giantswarm::Client::from_config(Config::new()).is_err())
@@ -617,11 +618,12 @@ fn every_public_constructor_works_in_a_fresh_process() {
     }
     let cases = [
         "glowmarkt::from_config",
-        "glowmarkt::with_application_id",
+        "glowmarkt::new_default",
         "kleister::from_config",
         "kleister::new_default",
         "svix::from_config",
-        "svix::with_token",
+        "svix::new_default",
+        "giantswarm::new_default fails without a host",
         "giantswarm::from_config",
         "giantswarm::from_config without a host",
         "nuextract::from_config",

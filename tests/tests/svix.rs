@@ -273,30 +273,31 @@ async fn typed_mock_helpers_drive_the_client() {
 
 #[test]
 fn region_suffix_picks_the_host() {
+    // The five regions of the official SDKs, and the global host.
+    for (token, host) in [
+        ("sk_abc.us", "https://api.us.svix.com"),
+        ("sk_abc.eu", "https://api.eu.svix.com"),
+        ("sk_abc.in", "https://api.in.svix.com"),
+        ("sk_abc.ca", "https://api.ca.svix.com"),
+        ("sk_abc.au", "https://api.au.svix.com"),
+        ("sk_abc", "https://api.svix.com"),
+        ("sk_abc.xx", "https://api.svix.com"),
+    ] {
+        assert_eq!(svix::region_base_url(token), host, "{token}");
+        let client =
+            Client::from_config(Config::new().base_url(svix::region_base_url(token))).unwrap();
+        assert_eq!(client.base_url(), host, "{token}");
+    }
     assert_eq!(
-        svix::region_base_url("sk_abc.eu"),
-        "https://api.eu.svix.com"
-    );
-    assert_eq!(
-        svix::region_base_url("sk_abc.us"),
-        "https://api.us.svix.com"
-    );
-    assert_eq!(
-        svix::region_base_url("sk_abc.in"),
-        "https://api.in.svix.com"
-    );
-    assert_eq!(svix::region_base_url("sk_abc"), "https://api.svix.com");
-    let client = Client::with_token("sk_abc.eu").unwrap();
-    assert_eq!(client.base_url(), "https://api.eu.svix.com");
-    assert_eq!(
-        Client::from_config(Config::new()).unwrap().base_url(),
+        Client::new_default().unwrap().base_url(),
         "https://api.svix.com"
     );
 }
 
 #[test]
 fn debug_of_client_hides_the_token() {
-    let client = Client::with_token(TOKEN).unwrap();
+    let client = Client::new_default().unwrap();
+    client.set_token(TOKEN).unwrap();
     let debug = format!("{client:?}");
     assert!(!debug.contains("Secret0123456789"), "{debug}");
     assert!(debug.contains("HTTPBearer"), "{debug}");

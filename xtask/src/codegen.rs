@@ -219,7 +219,8 @@ fn generate_service(
 
     let client =
         finish_client(rel, &value, &ops, client).map_err(|m| vec![spec_error(rel, None, m)])?;
-    let mock = render(rel, mock).map_err(|m| vec![spec_error(rel, None, m)])?;
+    let descriptions = descriptions(&value);
+    let mock = render(rel, mock, &descriptions).map_err(|m| vec![spec_error(rel, None, m)])?;
     let dir = root.join("crates").join(service).join("src");
     Ok((
         vec![
@@ -400,8 +401,66 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
     }
 }
 
-/// `tokenId` -> `token_id`, as progenitor names builder fields.
+/// Descriptions of the spec's parameters and schema properties, by Rust
+/// field name; a `$ref` property takes its schema's description.
+fn descriptions(doc: &Value) -> crate::docs_pass::Descriptions {
+    let mut out = crate::docs_pass::Descriptions::new();
+    let text = |v: &Value| -> Option<String> {
+        let v = match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => resolve(doc, r)?,
+            None => v,
+        };
+        v.get("description")
+            .and_then(Value::as_str)
+            .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    let mut params = Vec::new();
+    collect_key(doc, "parameters", &mut params);
+    for list in params {
+        for p in list.as_array().into_iter().flatten() {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => resolve(doc, r).unwrap_or(p),
+                None => p,
+            };
+            if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
+                out.entry(snake_case(name)).or_insert(d);
+            }
+        }
+    }
+    let mut props = Vec::new();
+    collect_key(doc, "properties", &mut props);
+    for map in props {
+        for (name, schema) in map.as_object().into_iter().flatten() {
+            if let Some(d) = text(schema) {
+                out.entry(snake_case(name)).or_insert(d);
+            }
+        }
+    }
+    out
+}
+
+/// Every value under `key`, at any depth.
+fn collect_key<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == key {
+                    out.push(v);
+                }
+                collect_key(v, key, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_key(v, key, out)),
+        _ => {}
+    }
+}
+
+/// `tokenId` -> `token_id`, `X-Request-ID` -> `x_request_id`, as
+/// progenitor names builder fields.
 fn snake_case(name: &str) -> String {
+    if name.contains('-') {
+        return name.to_ascii_lowercase().replace('-', "_");
+    }
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() {
@@ -531,9 +590,14 @@ fn header(rel: &str) -> String {
     )
 }
 
-fn render(rel: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File =
+fn render(
+    rel: &str,
+    tokens: TokenStream,
+    descriptions: &crate::docs_pass::Descriptions,
+) -> Result<String, String> {
+    let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    crate::docs_pass::fill(&mut file, descriptions);
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
 }
 
@@ -701,6 +765,7 @@ fn finish_client(
         }
     };
     file.items.extend(glue.items);
+    crate::docs_pass::fill(&mut file, &descriptions(doc));
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
 }
 

@@ -1,3 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # How the crate is organised
+//!
 //! One dependency for every authapi client: each service is a module behind
 //! a cargo feature of the same name, all on by default.
 //!
@@ -13,6 +17,10 @@
 //! `authapi::<service>::mock`. TLS is rustls (with the `ring` provider) by
 //! default; `default-features = false, features = ["native-tls", ...]`
 //! switches to the platform's TLS.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub use authapi_core::{
     http_client_builder, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,

@@ -1,4 +1,6 @@
-//! Shared runtime of the authapi service clients.
+#![doc = include_str!("../README.md")]
+//!
+//! # How the crate is organised
 //!
 //! Each `authapi-<service>` crate is a progenitor client whose generated
 //! `Client` carries a [`Runtime`] as its inner value, and whose every
@@ -26,6 +28,14 @@
 //! Callers rarely use this crate directly: each service crate re-exports
 //! what they need.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+// Without a TLS backend every https call would fail at run time; refuse to
+// build instead, naming the features.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+compile_error!(
+    "authapi needs a TLS backend: enable the `rustls` feature (the default) or `native-tls`"
+);
 
 mod body;
 mod config;

@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use crate::{generated::AUTH, types, Client, ConfigError, Error, Secret};
+use crate::{generated::AUTH, types, Client, Config, ConfigError, Error, Secret};
 
 const TOKEN: &str = "AuthorizationHeaderToken";
 
@@ -20,9 +20,22 @@ impl types::V4CreateAuthTokenRequest {
 }
 
 impl Client {
+    /// Fails with [`ConfigError::MissingBaseUrl`]: every Giant Swarm
+    /// installation has its own API host, so there is no default. Use
+    /// [`Client::from_config`] with [`Config::base_url`]. Here so that the
+    /// five clients are built alike.
+    pub fn new_default() -> Result<Self, ConfigError> {
+        Self::from_config(Config::new())
+    }
+
     /// Sets the token sent as `Authorization: giantswarm <token>`.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
         self.inner.set_credential(&AUTH, TOKEN, token)
+    }
+
+    /// Forgets the token (after `delete_auth_token`, say).
+    pub fn clear_token(&self) {
+        self.inner.clear_credential(TOKEN);
     }
 
     /// Logs in with `create_auth_token` and keeps the token for logout.

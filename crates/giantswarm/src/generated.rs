@@ -15,10 +15,12 @@ pub mod types {
         ///The user's e-mail address (the login name).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub password_base64: ::std::option::Option<::authapi_core::Secret>,
     }
     impl V4CreateAuthTokenRequest {
+        ///A builder for a [`V4CreateAuthTokenRequest`], field by field.
         pub fn builder() -> builder::V4CreateAuthTokenRequest {
             Default::default()
         }
@@ -27,10 +29,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct V4CreateAuthTokenResponse {
+        ///A password or token; its Debug output is redacted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub auth_token: ::std::option::Option<::authapi_core::Secret>,
     }
     impl V4CreateAuthTokenResponse {
+        ///A builder for a [`V4CreateAuthTokenResponse`], field by field.
         pub fn builder() -> builder::V4CreateAuthTokenResponse {
             Default::default()
         }
@@ -47,12 +51,14 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl V4GenericResponse {
+        ///A builder for a [`V4GenericResponse`], field by field.
         pub fn builder() -> builder::V4GenericResponse {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::V4CreateAuthTokenRequest`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct V4CreateAuthTokenRequest {
             email: ::std::result::Result<
@@ -73,6 +79,7 @@ pub mod types {
             }
         }
         impl V4CreateAuthTokenRequest {
+            ///Sets `email`: The user's e-mail address (the login name).
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -85,6 +92,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `password_base64`: A password or token; its Debug output is redacted.
             pub fn password_base64<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -123,6 +131,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::V4CreateAuthTokenResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct V4CreateAuthTokenResponse {
             auth_token: ::std::result::Result<
@@ -138,6 +147,7 @@ pub mod types {
             }
         }
         impl V4CreateAuthTokenResponse {
+            ///Sets `auth_token`: A password or token; its Debug output is redacted.
             pub fn auth_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -172,6 +182,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::V4GenericResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct V4GenericResponse {
             code: ::std::result::Result<
@@ -192,6 +203,7 @@ pub mod types {
             }
         }
         impl V4GenericResponse {
+            ///Sets `code`: Machine-readable outcome, e.g. INVALID_CREDENTIALS, PERMISSION_DENIED, RESOURCE_DELETED, RESOURCE_NOT_FOUND, INVALID_INPUT, UNKNOWN_ERROR (not enforced).
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -204,6 +216,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `message`: Human-readable outcome.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -324,16 +337,7 @@ Arguments:
 - `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
 - `x_giant_swarm_cmd_line`: If activity has been issued by a CLI, this header can contain the command line.
 - `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
-- `body`: Create Auth Token Request
-```ignore
-let response = client.create_auth_token()
-    .x_giant_swarm_activity(x_giant_swarm_activity)
-    .x_giant_swarm_cmd_line(x_giant_swarm_cmd_line)
-    .x_request_id(x_request_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`: Create Auth Token Request*/
     pub fn create_auth_token(&self) -> builder::CreateAuthToken<'_> {
         builder::CreateAuthToken::new(self)
     }
@@ -346,15 +350,7 @@ Sends a `DELETE` request to `/v4/auth-tokens/`
 Arguments:
 - `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
 - `x_giant_swarm_cmd_line`: If activity has been issued by a CLI, this header can contain the command line.
-- `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
-```ignore
-let response = client.delete_auth_token()
-    .x_giant_swarm_activity(x_giant_swarm_activity)
-    .x_giant_swarm_cmd_line(x_giant_swarm_cmd_line)
-    .x_request_id(x_request_id)
-    .send()
-    .await;
-```*/
+- `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.*/
     pub fn delete_auth_token(&self) -> builder::DeleteAuthToken<'_> {
         builder::DeleteAuthToken::new(self)
     }
@@ -380,6 +376,7 @@ pub mod builder {
         body: Result<types::builder::V4CreateAuthTokenRequest, String>,
     }
     impl<'a> CreateAuthToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -389,6 +386,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
         pub fn x_giant_swarm_activity<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -402,6 +400,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `x_giant_swarm_cmd_line`.
         pub fn x_giant_swarm_cmd_line<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -415,6 +414,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
         pub fn x_request_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -428,6 +428,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::V4CreateAuthTokenRequest>,
@@ -445,6 +446,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -528,6 +530,7 @@ pub mod builder {
         x_request_id: Result<Option<::std::string::String>, String>,
     }
     impl<'a> DeleteAuthToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -536,6 +539,7 @@ pub mod builder {
                 x_request_id: Ok(None),
             }
         }
+        ///Sets `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
         pub fn x_giant_swarm_activity<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -549,6 +553,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `x_giant_swarm_cmd_line`.
         pub fn x_giant_swarm_cmd_line<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -562,6 +567,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
         pub fn x_request_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

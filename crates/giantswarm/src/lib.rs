@@ -1,20 +1,4 @@
-//! Typed client for the [Giant Swarm](https://www.giantswarm.io) API v4
-//! auth-token endpoints: log in (create a token) and log out (delete it).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use authapi_giantswarm::{Client, Config};
-//!
-//! // No fixed host: name your installation's API.
-//! let client = Client::from_config(
-//!     Config::new().base_url("https://api.g8s.example.eu-central-1.aws.gigantic.io"),
-//! )?;
-//! // The password is base64-encoded for `password_base64` by the client.
-//! client.login("me@example.com", "correct horse").await?;
-//! let bye = client.delete_auth_token().x_request_id("req-42").send().await?;
-//! println!("{:?}", bye.code);
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # How the crate is organised
 //!
@@ -46,7 +30,9 @@
 //!
 //! Generated from `specs/giantswarm.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Helpers return the `Error` of every generated call, which carries a
 // response's status and headers.
 #![allow(clippy::result_large_err)]
@@ -57,8 +43,12 @@ mod auth;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::to_string_in_format_args)] // progenitor's httpmock output
+                                           /// Typed [httpmock](https://docs.rs/httpmock) helpers (feature `mock`):
+                                           /// `server.<operation>(|when, then| ...)` for each operation, to test code
+                                           /// that uses this client against a fake service.
 pub mod mock;
 
 pub use authapi_core::{

@@ -6,8 +6,10 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`CreateAuthTokenWhen`.
     pub struct CreateAuthTokenWhen(::httpmock::When);
     impl CreateAuthTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -15,9 +17,11 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/v4/auth-tokens/$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
         pub fn x_giant_swarm_activity<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -28,6 +32,7 @@ pub mod operations {
                 Self(self.0.header_missing("X-Giant-Swarm-Activity"))
             }
         }
+        ///Sets `x_giant_swarm_cmd_line`.
         pub fn x_giant_swarm_cmd_line<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -38,6 +43,7 @@ pub mod operations {
                 Self(self.0.header_missing("X-Giant-Swarm-CmdLine"))
             }
         }
+        ///Sets `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
         pub fn x_request_id<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -48,18 +54,23 @@ pub mod operations {
                 Self(self.0.header_missing("X-Request-ID"))
             }
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::V4CreateAuthTokenRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`CreateAuthTokenThen`.
     pub struct CreateAuthTokenThen(::httpmock::Then);
     impl CreateAuthTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::V4CreateAuthTokenResponse) -> Self {
             Self(
                 self
@@ -69,6 +80,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::V4GenericResponse) -> Self {
             Self(
                 self
@@ -79,8 +91,10 @@ pub mod operations {
             )
         }
     }
+    ///`DeleteAuthTokenWhen`.
     pub struct DeleteAuthTokenWhen(::httpmock::When);
     impl DeleteAuthTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -88,9 +102,11 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/v4/auth-tokens/$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
         pub fn x_giant_swarm_activity<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -101,6 +117,7 @@ pub mod operations {
                 Self(self.0.header_missing("X-Giant-Swarm-Activity"))
             }
         }
+        ///Sets `x_giant_swarm_cmd_line`.
         pub fn x_giant_swarm_cmd_line<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -111,6 +128,7 @@ pub mod operations {
                 Self(self.0.header_missing("X-Giant-Swarm-CmdLine"))
             }
         }
+        ///Sets `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
         pub fn x_request_id<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -122,14 +140,18 @@ pub mod operations {
             }
         }
     }
+    ///`DeleteAuthTokenThen`.
     pub struct DeleteAuthTokenThen(::httpmock::Then);
     impl DeleteAuthTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::V4GenericResponse) -> Self {
             Self(
                 self
@@ -139,6 +161,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::V4GenericResponse) -> Self {
             Self(
                 self
@@ -154,9 +177,11 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `create_auth_token`: the first closure argument matches the request, the second shapes the answer.
     fn create_auth_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::CreateAuthTokenWhen, operations::CreateAuthTokenThen);
+    ///Mocks `delete_auth_token`: the first closure argument matches the request, the second shapes the answer.
     fn delete_auth_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DeleteAuthTokenWhen, operations::DeleteAuthTokenThen);

@@ -9,13 +9,11 @@ const APPLICATION_ID: &str = "applicationId";
 const TOKEN: &str = "token";
 
 impl Client {
-    /// A client for `application_id` at the default base URL. The id is
-    /// sent with every call; log in (or [`Client::set_token`]) before the
-    /// calls that need a token.
-    pub fn with_application_id(application_id: &str) -> Result<Self, ConfigError> {
-        let client = Self::from_config(Config::new())?;
-        client.set_application_id(application_id)?;
-        Ok(client)
+    /// A client for the default host, with the default timeouts and
+    /// retries. Set the application id next; then log in (or
+    /// [`Client::set_token`]) before the calls that need a token.
+    pub fn new_default() -> Result<Self, ConfigError> {
+        Self::from_config(Config::new())
     }
 
     /// Sets the `applicationId` header sent with every call.

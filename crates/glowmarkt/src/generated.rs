@@ -27,6 +27,7 @@ pub mod types {
         pub valid: ::std::option::Option<bool>,
     }
     impl GlowmarktError {
+        ///A builder for a [`GlowmarktError`], field by field.
         pub fn builder() -> builder::GlowmarktError {
             Default::default()
         }
@@ -40,6 +41,7 @@ pub mod types {
         pub valid: ::std::option::Option<bool>,
     }
     impl InlineResponse2001 {
+        ///A builder for a [`InlineResponse2001`], field by field.
         pub fn builder() -> builder::InlineResponse2001 {
             Default::default()
         }
@@ -66,6 +68,7 @@ pub mod types {
         ///Display name of the account (may be empty).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::authapi_core::Secret>,
         ///`true` when the credentials were accepted.
@@ -73,6 +76,7 @@ pub mod types {
         pub valid: ::std::option::Option<bool>,
     }
     impl InlineResponse2008 {
+        ///A builder for a [`InlineResponse2008`], field by field.
         pub fn builder() -> builder::InlineResponse2008 {
             Default::default()
         }
@@ -84,6 +88,7 @@ pub mod types {
         ///Expiry of the new token, Unix seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exp: ::std::option::Option<i64>,
+        ///A password or token; its Debug output is redacted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::authapi_core::Secret>,
         ///Whether a replacement token was issued.
@@ -91,6 +96,7 @@ pub mod types {
         pub valid: ::std::option::Option<bool>,
     }
     impl InlineResponse2009 {
+        ///A builder for a [`InlineResponse2009`], field by field.
         pub fn builder() -> builder::InlineResponse2009 {
             Default::default()
         }
@@ -104,6 +110,7 @@ pub mod types {
         pub valid: ::std::option::Option<bool>,
     }
     impl IsValidRes {
+        ///A builder for a [`IsValidRes`], field by field.
         pub fn builder() -> builder::IsValidRes {
             Default::default()
         }
@@ -147,6 +154,7 @@ pub mod types {
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl TokenDocument {
+        ///A builder for a [`TokenDocument`], field by field.
         pub fn builder() -> builder::TokenDocument {
             Default::default()
         }
@@ -161,17 +169,20 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub directory_id: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
         pub password: ::authapi_core::Secret,
         ///Account login name (usually the e-mail address).
         pub username: ::std::string::String,
     }
     impl UserNameLoginReq {
+        ///A builder for a [`UserNameLoginReq`], field by field.
         pub fn builder() -> builder::UserNameLoginReq {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::GlowmarktError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct GlowmarktError {
             error: ::std::result::Result<
@@ -197,6 +208,7 @@ pub mod types {
             }
         }
         impl GlowmarktError {
+            ///Sets `error`: Short reason (a string, or an object with `message`).
             pub fn error<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
@@ -209,6 +221,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `missing_elements`: Names of the missing inputs, on some 400s.
             pub fn missing_elements<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -223,6 +236,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -257,6 +271,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::InlineResponse2001`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct InlineResponse2001 {
             valid: ::std::result::Result<
@@ -272,6 +287,7 @@ pub mod types {
             }
         }
         impl InlineResponse2001 {
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -298,6 +314,7 @@ pub mod types {
                 Self { valid: Ok(value.valid) }
             }
         }
+        ///A builder for [`super::InlineResponse2008`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct InlineResponse2008 {
             account_id: ::std::result::Result<
@@ -338,6 +355,7 @@ pub mod types {
             }
         }
         impl InlineResponse2008 {
+            ///Sets `account_id`: Account the token belongs to.
             pub fn account_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -350,6 +368,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `application_id`: Application the login was made for.
             pub fn application_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -364,6 +383,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `exp`: Token expiry as Unix time in seconds.
             pub fn exp<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -376,6 +396,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `name`: Display name of the account (may be empty).
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -388,6 +409,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token`: A password or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -402,6 +424,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -442,6 +465,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::InlineResponse2009`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct InlineResponse2009 {
             exp: ::std::result::Result<
@@ -467,6 +491,7 @@ pub mod types {
             }
         }
         impl InlineResponse2009 {
+            ///Sets `exp`: Token expiry as Unix time in seconds.
             pub fn exp<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -479,6 +504,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token`: A password or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -493,6 +519,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -527,6 +554,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::IsValidRes`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct IsValidRes {
             valid: ::std::result::Result<
@@ -542,6 +570,7 @@ pub mod types {
             }
         }
         impl IsValidRes {
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -568,6 +597,7 @@ pub mod types {
                 Self { valid: Ok(value.valid) }
             }
         }
+        ///A builder for [`super::TokenDocument`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct TokenDocument {
             authentication_framework: ::std::result::Result<
@@ -608,6 +638,7 @@ pub mod types {
             }
         }
         impl TokenDocument {
+            ///Sets `authentication_framework`: Which mechanism produced the token (e.g. `oauth`).
             pub fn authentication_framework<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -622,6 +653,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `created_at`: When the token was issued.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -636,6 +668,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `expires_at`: When the token stops working.
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -650,6 +683,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `grant_type`: OAuth grant used, when applicable (e.g. `refresh_token`).
             pub fn grant_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -662,6 +696,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token_id`: GUID of token that is to be deleted
             pub fn token_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -674,6 +709,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `user_id`: Owner of the token.
             pub fn user_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -714,6 +750,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::UserNameLoginReq`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct UserNameLoginReq {
             directory_id: ::std::result::Result<
@@ -739,6 +776,7 @@ pub mod types {
             }
         }
         impl UserNameLoginReq {
+            ///Sets `directory_id`: Selects a specific credential directory; omit for the default.
             pub fn directory_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -751,6 +789,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `password`: A password or token; its Debug output is redacted.
             pub fn password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -763,6 +802,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `username`: Account login name (usually the e-mail address).
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -882,13 +922,7 @@ Authenticates the user and generates a JWT token.
 Sends a `POST` request to `/auth`
 
 Arguments:
-- `body`: The information that is required to authenticate an account.
-```ignore
-let response = client.username_login()
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`: The information that is required to authenticate an account.*/
     pub fn username_login(&self) -> builder::UsernameLogin<'_> {
         builder::UsernameLogin::new(self)
     }
@@ -896,13 +930,7 @@ let response = client.username_login()
 
 Delete the token the account used to make this call.
 
-Sends a `DELETE` request to `/auth/deleteToken`
-
-```ignore
-let response = client.delete_token()
-    .send()
-    .await;
-```*/
+Sends a `DELETE` request to `/auth/deleteToken`*/
     pub fn delete_token(&self) -> builder::DeleteToken<'_> {
         builder::DeleteToken::new(self)
     }
@@ -910,25 +938,13 @@ let response = client.delete_token()
 
 An account provides an old token and gets a new one generated.
 
-Sends a `GET` request to `/auth/newToken`
-
-```ignore
-let response = client.new_token()
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/auth/newToken`*/
     pub fn new_token(&self) -> builder::NewToken<'_> {
         builder::NewToken::new(self)
     }
     /**Returns all the tokens that are active and valid for a specified user
 
-Sends a `GET` request to `/auth/token`
-
-```ignore
-let response = client.get_token_of_user()
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/auth/token`*/
     pub fn get_token_of_user(&self) -> builder::GetTokenOfUser<'_> {
         builder::GetTokenOfUser::new(self)
     }
@@ -937,13 +953,7 @@ let response = client.get_token_of_user()
 Sends a `DELETE` request to `/auth/token/{tokenId}`
 
 Arguments:
-- `token_id`: GUID of token that is to be deleted
-```ignore
-let response = client.delete_token_by_id()
-    .token_id(token_id)
-    .send()
-    .await;
-```*/
+- `token_id`: GUID of token that is to be deleted*/
     pub fn delete_token_by_id(&self) -> builder::DeleteTokenById<'_> {
         builder::DeleteTokenById::new(self)
     }
@@ -966,12 +976,14 @@ pub mod builder {
         body: Result<types::builder::UserNameLoginReq, String>,
     }
     impl<'a> UsernameLogin<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UserNameLoginReq>,
@@ -987,6 +999,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1046,6 +1059,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> DeleteToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -1093,6 +1107,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> NewToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -1139,6 +1154,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> GetTokenOfUser<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -1186,12 +1202,14 @@ pub mod builder {
         token_id: Result<::std::string::String, String>,
     }
     impl<'a> DeleteTokenById<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 token_id: Err("token_id was not initialized".to_string()),
             }
         }
+        ///Sets `token_id`: GUID of token that is to be deleted
         pub fn token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

@@ -1,20 +1,4 @@
-//! Typed client for the [Glowmarkt](https://glowmarkt.com) (Hildebrand
-//! "Bright") authentication API: log in, list, renew and revoke tokens.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use authapi_glowmarkt::Client;
-//!
-//! // The application id travels in the `applicationId` header of every call.
-//! let client = Client::with_application_id("b0f1b774-a586-4f72-9edd-27ead8aa7a8d")?;
-//! // Logs in and keeps the JWT: later calls send it in the `token` header.
-//! let session = client.login("me@example.com", "correct horse").await?;
-//! println!("token expires at {:?} (Unix seconds)", session.exp);
-//! let tokens = client.get_token_of_user().send().await?;
-//! println!("{} active tokens", tokens.len());
-//! client.delete_token().send().await?;
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # How the crate is organised
 //!
@@ -41,7 +25,9 @@
 //!
 //! Generated from `specs/glowmarkt.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Helpers return the `Error` of every generated call, which carries a
 // response's status and headers.
 #![allow(clippy::result_large_err)]
@@ -52,8 +38,12 @@ mod auth;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::to_string_in_format_args)] // progenitor's httpmock output
+                                           /// Typed [httpmock](https://docs.rs/httpmock) helpers (feature `mock`):
+                                           /// `server.<operation>(|when, then| ...)` for each operation, to test code
+                                           /// that uses this client against a fake service.
 pub mod mock;
 
 pub use authapi_core::{

@@ -6,8 +6,10 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`UsernameLoginWhen`.
     pub struct UsernameLoginWhen(::httpmock::When);
     impl UsernameLoginWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -15,21 +17,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::UserNameLoginReq) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`UsernameLoginThen`.
     pub struct UsernameLoginThen(::httpmock::Then);
     impl UsernameLoginThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::InlineResponse2008) -> Self {
             Self(
                 self
@@ -39,6 +47,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `bad_request`.
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -48,6 +57,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -57,6 +67,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `internal_server_error`.
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -67,8 +78,10 @@ pub mod operations {
             )
         }
     }
+    ///`DeleteTokenWhen`.
     pub struct DeleteTokenWhen(::httpmock::When);
     impl DeleteTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -76,18 +89,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/deleteToken$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`DeleteTokenThen`.
     pub struct DeleteTokenThen(::httpmock::Then);
     impl DeleteTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::InlineResponse2001) -> Self {
             Self(
                 self
@@ -97,6 +115,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `bad_request`.
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -106,6 +125,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -115,6 +135,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `internal_server_error`.
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -125,8 +146,10 @@ pub mod operations {
             )
         }
     }
+    ///`NewTokenWhen`.
     pub struct NewTokenWhen(::httpmock::When);
     impl NewTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -134,18 +157,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/newToken$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`NewTokenThen`.
     pub struct NewTokenThen(::httpmock::Then);
     impl NewTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::InlineResponse2009) -> Self {
             Self(
                 self
@@ -155,6 +183,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `bad_request`.
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -164,6 +193,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `internal_server_error`.
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -174,8 +204,10 @@ pub mod operations {
             )
         }
     }
+    ///`GetTokenOfUserWhen`.
     pub struct GetTokenOfUserWhen(::httpmock::When);
     impl GetTokenOfUserWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -183,18 +215,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/token$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`GetTokenOfUserThen`.
     pub struct GetTokenOfUserThen(::httpmock::Then);
     impl GetTokenOfUserThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &::std::vec::Vec<types::TokenDocument>) -> Self {
             Self(
                 self
@@ -204,6 +241,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `bad_request`.
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -213,6 +251,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `internal_server_error`.
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -223,8 +262,10 @@ pub mod operations {
             )
         }
     }
+    ///`DeleteTokenByIdWhen`.
     pub struct DeleteTokenByIdWhen(::httpmock::When);
     impl DeleteTokenByIdWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -232,23 +273,29 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/token/[^/]*$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `token_id`: GUID of token that is to be deleted
         pub fn token_id(self, value: &str) -> Self {
             let re = regex::Regex::new(&format!("^/auth/token/{}$", value.to_string()))
                 .unwrap();
             Self(self.0.path_matches(re))
         }
     }
+    ///`DeleteTokenByIdThen`.
     pub struct DeleteTokenByIdThen(::httpmock::Then);
     impl DeleteTokenByIdThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &::std::vec::Vec<types::IsValidRes>) -> Self {
             Self(
                 self
@@ -258,6 +305,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `bad_request`.
         pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -267,6 +315,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `internal_server_error`.
         pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
             Self(
                 self
@@ -282,18 +331,23 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `username_login`: the first closure argument matches the request, the second shapes the answer.
     fn username_login<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::UsernameLoginWhen, operations::UsernameLoginThen);
+    ///Mocks `delete_token`: the first closure argument matches the request, the second shapes the answer.
     fn delete_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DeleteTokenWhen, operations::DeleteTokenThen);
+    ///Mocks `new_token`: the first closure argument matches the request, the second shapes the answer.
     fn new_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::NewTokenWhen, operations::NewTokenThen);
+    ///Mocks `get_token_of_user`: the first closure argument matches the request, the second shapes the answer.
     fn get_token_of_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::GetTokenOfUserWhen, operations::GetTokenOfUserThen);
+    ///Mocks `delete_token_by_id`: the first closure argument matches the request, the second shapes the answer.
     fn delete_token_by_id<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DeleteTokenByIdWhen, operations::DeleteTokenByIdThen);

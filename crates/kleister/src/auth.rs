@@ -18,6 +18,11 @@ impl Client {
         self.inner.set_credential(&AUTH, TOKEN, token)
     }
 
+    /// Forgets the token.
+    pub fn clear_token(&self) {
+        self.inner.clear_credential(TOKEN);
+    }
+
     /// Logs in with `login_user` and keeps the token, and its expiry, for
     /// `refresh`.
     pub async fn login(

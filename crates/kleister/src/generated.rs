@@ -12,11 +12,13 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthLogin {
+        ///A password or token; its Debug output is redacted.
         pub password: ::authapi_core::Secret,
         ///Login name.
         pub username: ::std::string::String,
     }
     impl AuthLogin {
+        ///A builder for a [`AuthLogin`], field by field.
         pub fn builder() -> builder::AuthLogin {
             Default::default()
         }
@@ -27,9 +29,11 @@ pub mod types {
     pub struct AuthToken {
         ///Time after which the token is rejected.
         pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///A token that have to be checked
         pub token: ::authapi_core::Secret,
     }
     impl AuthToken {
+        ///A builder for a [`AuthToken`], field by field.
         pub fn builder() -> builder::AuthToken {
             Default::default()
         }
@@ -44,6 +48,7 @@ pub mod types {
         pub username: ::std::string::String,
     }
     impl AuthVerify {
+        ///A builder for a [`AuthVerify`], field by field.
         pub fn builder() -> builder::AuthVerify {
             Default::default()
         }
@@ -58,12 +63,14 @@ pub mod types {
         pub status: i64,
     }
     impl GeneralError {
+        ///A builder for a [`GeneralError`], field by field.
         pub fn builder() -> builder::GeneralError {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::AuthLogin`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AuthLogin {
             password: ::std::result::Result<
@@ -84,6 +91,7 @@ pub mod types {
             }
         }
         impl AuthLogin {
+            ///Sets `password`: A password or token; its Debug output is redacted.
             pub fn password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -96,6 +104,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `username`: Login name.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -128,6 +137,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::AuthToken`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AuthToken {
             expires_at: ::std::result::Result<
@@ -145,6 +155,7 @@ pub mod types {
             }
         }
         impl AuthToken {
+            ///Sets `expires_at`: Time after which the token is rejected.
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -157,6 +168,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token`: A token that have to be checked
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -189,6 +201,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::AuthVerify`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AuthVerify {
             created_at: ::std::result::Result<
@@ -209,6 +222,7 @@ pub mod types {
             }
         }
         impl AuthVerify {
+            ///Sets `created_at`: When that token was issued.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -221,6 +235,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `username`: Login name.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -253,6 +268,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::GeneralError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct GeneralError {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -267,6 +283,7 @@ pub mod types {
             }
         }
         impl GeneralError {
+            ///Sets `message`: Human-readable reason.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -279,6 +296,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `status`: Repeats the HTTP status code.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -394,25 +412,13 @@ impl Client {
 Sends a `POST` request to `/auth/login`
 
 Arguments:
-- `body`: The credentials to authenticate
-```ignore
-let response = client.login_user()
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`: The credentials to authenticate*/
     pub fn login_user(&self) -> builder::LoginUser<'_> {
         builder::LoginUser::new(self)
     }
     /**Refresh an auth token before it expires
 
-Sends a `GET` request to `/auth/refresh`
-
-```ignore
-let response = client.refresh_auth()
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/auth/refresh`*/
     pub fn refresh_auth(&self) -> builder::RefreshAuth<'_> {
         builder::RefreshAuth::new(self)
     }
@@ -421,13 +427,7 @@ let response = client.refresh_auth()
 Sends a `GET` request to `/auth/verify/{token}`
 
 Arguments:
-- `token`: A token that have to be checked
-```ignore
-let response = client.verify_auth()
-    .token(token)
-    .send()
-    .await;
-```*/
+- `token`: A token that have to be checked*/
     pub fn verify_auth(&self) -> builder::VerifyAuth<'_> {
         builder::VerifyAuth::new(self)
     }
@@ -450,12 +450,14 @@ pub mod builder {
         body: Result<types::builder::AuthLogin, String>,
     }
     impl<'a> LoginUser<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::AuthLogin>,
@@ -469,6 +471,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(types::builder::AuthLogin) -> types::builder::AuthLogin,
@@ -520,6 +523,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> RefreshAuth<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -564,12 +568,14 @@ pub mod builder {
         token: Result<::std::string::String, String>,
     }
     impl<'a> VerifyAuth<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 token: Err("token was not initialized".to_string()),
             }
         }
+        ///Sets `token`: A token that have to be checked
         pub fn token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

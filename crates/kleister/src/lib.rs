@@ -1,19 +1,4 @@
-//! Typed client for the [Kleister](https://kleister.eu) API v1
-//! authentication endpoints: log in, refresh and verify a token.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use authapi_kleister::Client;
-//!
-//! let client = Client::new_default()?;
-//! let token = client.login("admin", "admin").await?;
-//! println!("token valid until {}", token.expires_at);
-//! // Refresh sends the stored token in `X-API-Key` and keeps the new one.
-//! let refreshed = client.refresh().await?;
-//! let who = client.verify_auth().token(refreshed.token.expose()).send().await?;
-//! println!("issued to {} at {}", who.username, who.created_at);
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # How the crate is organised
 //!
@@ -38,7 +23,9 @@
 //!
 //! Generated from `specs/kleister.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Helpers return the `Error` of every generated call, which carries a
 // response's status and headers.
 #![allow(clippy::result_large_err)]
@@ -49,8 +36,12 @@ mod auth;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::to_string_in_format_args)] // progenitor's httpmock output
+                                           /// Typed [httpmock](https://docs.rs/httpmock) helpers (feature `mock`):
+                                           /// `server.<operation>(|when, then| ...)` for each operation, to test code
+                                           /// that uses this client against a fake service.
 pub mod mock;
 
 pub use authapi_core::{

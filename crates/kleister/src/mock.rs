@@ -6,8 +6,10 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`LoginUserWhen`.
     pub struct LoginUserWhen(::httpmock::When);
     impl LoginUserWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -15,21 +17,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/login$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::AuthLogin) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`LoginUserThen`.
     pub struct LoginUserThen(::httpmock::Then);
     impl LoginUserThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::AuthToken) -> Self {
             Self(
                 self
@@ -39,6 +47,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -49,6 +58,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -60,8 +70,10 @@ pub mod operations {
             )
         }
     }
+    ///`RefreshAuthWhen`.
     pub struct RefreshAuthWhen(::httpmock::When);
     impl RefreshAuthWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -69,18 +81,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/refresh$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`RefreshAuthThen`.
     pub struct RefreshAuthThen(::httpmock::Then);
     impl RefreshAuthThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::AuthToken) -> Self {
             Self(
                 self
@@ -90,6 +107,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -100,6 +118,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -111,8 +130,10 @@ pub mod operations {
             )
         }
     }
+    ///`VerifyAuthWhen`.
     pub struct VerifyAuthWhen(::httpmock::When);
     impl VerifyAuthWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -120,23 +141,29 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/auth/verify/[^/]*$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `token`: A token that have to be checked
         pub fn token(self, value: &str) -> Self {
             let re = regex::Regex::new(&format!("^/auth/verify/{}$", value.to_string()))
                 .unwrap();
             Self(self.0.path_matches(re))
         }
     }
+    ///`VerifyAuthThen`.
     pub struct VerifyAuthThen(::httpmock::Then);
     impl VerifyAuthThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::AuthVerify) -> Self {
             Self(
                 self
@@ -146,6 +173,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -156,6 +184,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -172,12 +201,15 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `login_user`: the first closure argument matches the request, the second shapes the answer.
     fn login_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LoginUserWhen, operations::LoginUserThen);
+    ///Mocks `refresh_auth`: the first closure argument matches the request, the second shapes the answer.
     fn refresh_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::RefreshAuthWhen, operations::RefreshAuthThen);
+    ///Mocks `verify_auth`: the first closure argument matches the request, the second shapes the answer.
     fn verify_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::VerifyAuthWhen, operations::VerifyAuthThen);

@@ -24,6 +24,11 @@ impl Client {
         self.inner.set_credential(&AUTH, BEARER, token)
     }
 
+    /// Forgets the token.
+    pub fn clear_token(&self) {
+        self.inner.clear_credential(BEARER);
+    }
+
     /// Keeps a refresh token for [`Client::refresh`] (one saved from an
     /// earlier [`Client::login`], say).
     pub fn set_refresh_token(&self, token: impl Into<Secret>) {

@@ -16,6 +16,7 @@ pub mod types {
         pub name: ::std::string::String,
     }
     impl CreateOrUpdateUserToken {
+        ///A builder for a [`CreateOrUpdateUserToken`], field by field.
         pub fn builder() -> builder::CreateOrUpdateUserToken {
             Default::default()
         }
@@ -24,10 +25,13 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
+        ///A code or token; its Debug output is redacted.
         pub code: ::std::string::String,
+        ///The `message` field.
         pub message: ::std::string::String,
     }
     impl Error {
+        ///A builder for a [`Error`], field by field.
         pub fn builder() -> builder::Error {
             Default::default()
         }
@@ -37,7 +41,9 @@ pub mod types {
     #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NuExtractError {
+        ///The `Error` variant.
         Error(Error),
+        ///The `String` variant.
         String(::std::string::String),
     }
     impl ::std::convert::From<Error> for NuExtractError {
@@ -53,6 +59,7 @@ pub mod types {
         ///TokenCodeRequest
         #[serde(rename = "ai.numind.extract.shared.TokenCodeRequest")]
         AiNumindExtractSharedTokenCodeRequest {
+            ///A code or token; its Debug output is redacted.
             code: ::authapi_core::Secret,
             ///Same redirect URI used in the login step.
             #[serde(rename = "redirectUri")]
@@ -60,7 +67,10 @@ pub mod types {
         },
         ///TokenRefreshRequest
         #[serde(rename = "ai.numind.extract.shared.TokenRefreshRequest")]
-        AiNumindExtractSharedTokenRefreshRequest { token: ::authapi_core::Secret },
+        AiNumindExtractSharedTokenRefreshRequest {
+            ///A code or token; its Debug output is redacted.
+            token: ::authapi_core::Secret,
+        },
     }
     ///`TokenResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -75,14 +85,17 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub refresh_expires_in: ::std::option::Option<i32>,
+        ///A code or token; its Debug output is redacted.
         #[serde(
             rename = "refreshToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub refresh_token: ::std::option::Option<::authapi_core::Secret>,
+        ///A code or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
     }
     impl TokenResponse {
+        ///A builder for a [`TokenResponse`], field by field.
         pub fn builder() -> builder::TokenResponse {
             Default::default()
         }
@@ -91,9 +104,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct User {
+        ///The `email` field.
         pub email: ::std::string::String,
     }
     impl User {
+        ///A builder for a [`User`], field by field.
         pub fn builder() -> builder::User {
             Default::default()
         }
@@ -110,18 +125,23 @@ pub mod types {
         pub expires_at: ::std::string::String,
         ///Token record id (use as `userTokenId`).
         pub id: ::std::string::String,
+        ///Label for the long-lived user token.
         pub name: ::std::string::String,
+        ///A code or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
+        ///The `user_id` field.
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
     impl UserTokenResponse {
+        ///A builder for a [`UserTokenResponse`], field by field.
         pub fn builder() -> builder::UserTokenResponse {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::CreateOrUpdateUserToken`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct CreateOrUpdateUserToken {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -134,6 +154,7 @@ pub mod types {
             }
         }
         impl CreateOrUpdateUserToken {
+            ///Sets `name`: Label for the long-lived user token.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -162,6 +183,7 @@ pub mod types {
                 Self { name: Ok(value.name) }
             }
         }
+        ///A builder for [`super::Error`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct Error {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -176,6 +198,7 @@ pub mod types {
             }
         }
         impl Error {
+            ///Sets `code`: A code or token; its Debug output is redacted.
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -188,6 +211,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `message`.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -220,6 +244,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::TokenResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct TokenResponse {
             expires_in: ::std::result::Result<i32, ::std::string::String>,
@@ -244,6 +269,7 @@ pub mod types {
             }
         }
         impl TokenResponse {
+            ///Sets `expires_in`: Access-token lifetime in seconds.
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i32>,
@@ -256,6 +282,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `refresh_expires_in`: Refresh-token lifetime in seconds.
             pub fn refresh_expires_in<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -270,6 +297,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `refresh_token`: A code or token; its Debug output is redacted.
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -284,6 +312,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token`: A code or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -320,6 +349,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::User`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct User {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -332,6 +362,7 @@ pub mod types {
             }
         }
         impl User {
+            ///Sets `email`.
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -358,6 +389,7 @@ pub mod types {
                 Self { email: Ok(value.email) }
             }
         }
+        ///A builder for [`super::UserTokenResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct UserTokenResponse {
             created_at: ::std::result::Result<
@@ -386,6 +418,7 @@ pub mod types {
             }
         }
         impl UserTokenResponse {
+            ///Sets `created_at`: Creation time (ISO-8601 text; no format is declared).
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -398,6 +431,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `expires_at`: Expiry time (ISO-8601 text; no format is declared).
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -410,6 +444,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `id`: Token record id (use as `userTokenId`).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -420,6 +455,7 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `name`: Label for the long-lived user token.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -432,6 +468,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `token`: A code or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -444,6 +481,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `user_id`.
             pub fn user_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -564,14 +602,7 @@ const _: () = {
 impl Client {
     /**The sign-in address to send the browser to
 
-Sends a `GET` request to `/api/auth`
-
-```ignore
-let response = client.login_url()
-    .redirect_uri(redirect_uri)
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/api/auth`*/
     pub fn login_url(&self) -> builder::LoginUrl<'_> {
         builder::LoginUrl::new(self)
     }
@@ -580,90 +611,43 @@ let response = client.login_url()
 Sends a `POST` request to `/api/auth/logout`
 
 Arguments:
-- `body`: The token, as a JSON string.
-```ignore
-let response = client.logout()
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`: The token, as a JSON string.*/
     pub fn logout(&self) -> builder::Logout<'_> {
         builder::Logout::new(self)
     }
     /**The signed-in user
 
-Sends a `GET` request to `/api/auth/me`
-
-```ignore
-let response = client.current_user()
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/api/auth/me`*/
     pub fn current_user(&self) -> builder::CurrentUser<'_> {
         builder::CurrentUser::new(self)
     }
     /**Trade an authorization code or a refresh token for an access token
 
-Sends a `POST` request to `/api/auth/token`
-
-```ignore
-let response = client.exchange_token()
-    .body(body)
-    .send()
-    .await;
-```*/
+Sends a `POST` request to `/api/auth/token`*/
     pub fn exchange_token(&self) -> builder::ExchangeToken<'_> {
         builder::ExchangeToken::new(self)
     }
     /**The user's long-lived tokens
 
-Sends a `GET` request to `/api/auth/user-tokens`
-
-```ignore
-let response = client.list_user_tokens()
-    .send()
-    .await;
-```*/
+Sends a `GET` request to `/api/auth/user-tokens`*/
     pub fn list_user_tokens(&self) -> builder::ListUserTokens<'_> {
         builder::ListUserTokens::new(self)
     }
     /**Create a long-lived user token
 
-Sends a `POST` request to `/api/auth/user-tokens`
-
-```ignore
-let response = client.create_user_token()
-    .body(body)
-    .send()
-    .await;
-```*/
+Sends a `POST` request to `/api/auth/user-tokens`*/
     pub fn create_user_token(&self) -> builder::CreateUserToken<'_> {
         builder::CreateUserToken::new(self)
     }
     /**Rename a user token
 
-Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`
-
-```ignore
-let response = client.update_user_token()
-    .user_token_id(user_token_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`*/
     pub fn update_user_token(&self) -> builder::UpdateUserToken<'_> {
         builder::UpdateUserToken::new(self)
     }
     /**Delete a user token
 
-Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`
-
-```ignore
-let response = client.delete_user_token()
-    .user_token_id(user_token_id)
-    .send()
-    .await;
-```*/
+Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`*/
     pub fn delete_user_token(&self) -> builder::DeleteUserToken<'_> {
         builder::DeleteUserToken::new(self)
     }
@@ -686,12 +670,14 @@ pub mod builder {
         redirect_uri: Result<::std::string::String, String>,
     }
     impl<'a> LoginUrl<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 redirect_uri: Err("redirect_uri was not initialized".to_string()),
             }
         }
+        ///Sets `redirect_uri`: Same redirect URI used in the login step.
         pub fn redirect_uri<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -749,12 +735,14 @@ pub mod builder {
         body: Result<::authapi_core::Secret, String>,
     }
     impl<'a> Logout<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Err("body was not initialized".to_string()),
             }
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::authapi_core::Secret>,
@@ -812,6 +800,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> CurrentUser<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -856,12 +845,14 @@ pub mod builder {
         body: Result<types::TokenRequest, String>,
     }
     impl<'a> ExchangeToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Err("body was not initialized".to_string()),
             }
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TokenRequest>,
@@ -913,6 +904,7 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> ListUserTokens<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -960,12 +952,14 @@ pub mod builder {
         body: Result<types::builder::CreateOrUpdateUserToken, String>,
     }
     impl<'a> CreateUserToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateOrUpdateUserToken>,
@@ -983,6 +977,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1044,6 +1039,7 @@ pub mod builder {
         body: Result<types::builder::CreateOrUpdateUserToken, String>,
     }
     impl<'a> UpdateUserToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1051,6 +1047,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets `user_token_id`.
         pub fn user_token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1063,6 +1060,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateOrUpdateUserToken>,
@@ -1080,6 +1078,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1144,12 +1143,14 @@ pub mod builder {
         user_token_id: Result<::std::string::String, String>,
     }
     impl<'a> DeleteUserToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 user_token_id: Err("user_token_id was not initialized".to_string()),
             }
         }
+        ///Sets `user_token_id`.
         pub fn user_token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

@@ -1,24 +1,4 @@
-//! Typed client for the [NuExtract](https://nuextract.ai) platform
-//! authentication API: the sign-in URL, code and refresh-token exchange,
-//! logout, and long-lived user tokens.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use authapi_nuextract::{types::TokenRequest, Client};
-//!
-//! let client = Client::new_default()?;
-//! let url = client.login_url().redirect_uri("http://localhost:8080/cb").send().await?;
-//! println!("open {}", url.into_inner());
-//! // ... the browser comes back to the redirect URI with `code` ...
-//! let tokens = client
-//!     .exchange_token()
-//!     .body(TokenRequest::code("the-code", "http://localhost:8080/cb"))
-//!     .send()
-//!     .await?;
-//! client.set_token(tokens.token.expose())?;
-//! println!("signed in as {}", client.current_user().send().await?.email);
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # How the crate is organised
 //!
@@ -44,7 +24,9 @@
 //!
 //! Generated from `specs/nuextract.yaml` by `cargo xtask codegen`; only
 //! `lib.rs` and `auth.rs` are written by hand.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Helpers return the `Error` of every generated call, which carries a
 // response's status and headers.
 #![allow(clippy::result_large_err)]
@@ -55,8 +37,12 @@ mod auth;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::to_string_in_format_args)] // progenitor's httpmock output
+                                           /// Typed [httpmock](https://docs.rs/httpmock) helpers (feature `mock`):
+                                           /// `server.<operation>(|when, then| ...)` for each operation, to test code
+                                           /// that uses this client against a fake service.
 pub mod mock;
 
 pub use authapi_core::{

@@ -6,8 +6,10 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`LoginUrlWhen`.
     pub struct LoginUrlWhen(::httpmock::When);
     impl LoginUrlWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -15,21 +17,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `redirect_uri`: Same redirect URI used in the login step.
         pub fn redirect_uri(self, value: &str) -> Self {
             Self(self.0.query_param("redirectUri", value.to_string()))
         }
     }
+    ///`LoginUrlThen`.
     pub struct LoginUrlThen(::httpmock::Then);
     impl LoginUrlThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &str) -> Self {
             Self(
                 self
@@ -39,6 +47,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -49,6 +58,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -60,8 +70,10 @@ pub mod operations {
             )
         }
     }
+    ///`LogoutWhen`.
     pub struct LogoutWhen(::httpmock::When);
     impl LogoutWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -69,21 +81,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth/logout$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets the request body.
         pub fn body(self, value: &::authapi_core::Secret) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`LogoutThen`.
     pub struct LogoutThen(::httpmock::Then);
     impl LogoutThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(
             self,
             value: &::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -96,6 +114,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -106,6 +125,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -117,8 +137,10 @@ pub mod operations {
             )
         }
     }
+    ///`CurrentUserWhen`.
     pub struct CurrentUserWhen(::httpmock::When);
     impl CurrentUserWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -126,18 +148,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth/me$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`CurrentUserThen`.
     pub struct CurrentUserThen(::httpmock::Then);
     impl CurrentUserThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::User) -> Self {
             Self(
                 self
@@ -147,6 +174,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -157,6 +185,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -168,8 +197,10 @@ pub mod operations {
             )
         }
     }
+    ///`ExchangeTokenWhen`.
     pub struct ExchangeTokenWhen(::httpmock::When);
     impl ExchangeTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -177,21 +208,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth/token$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::TokenRequest) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`ExchangeTokenThen`.
     pub struct ExchangeTokenThen(::httpmock::Then);
     impl ExchangeTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::TokenResponse) -> Self {
             Self(
                 self
@@ -201,6 +238,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -211,6 +249,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -222,8 +261,10 @@ pub mod operations {
             )
         }
     }
+    ///`ListUserTokensWhen`.
     pub struct ListUserTokensWhen(::httpmock::When);
     impl ListUserTokensWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -231,18 +272,23 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth/user-tokens$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
     }
+    ///`ListUserTokensThen`.
     pub struct ListUserTokensThen(::httpmock::Then);
     impl ListUserTokensThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &::std::vec::Vec<types::UserTokenResponse>) -> Self {
             Self(
                 self
@@ -252,6 +298,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -262,6 +309,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -273,8 +321,10 @@ pub mod operations {
             )
         }
     }
+    ///`CreateUserTokenWhen`.
     pub struct CreateUserTokenWhen(::httpmock::When);
     impl CreateUserTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -282,21 +332,27 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/auth/user-tokens$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::CreateOrUpdateUserToken) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`CreateUserTokenThen`.
     pub struct CreateUserTokenThen(::httpmock::Then);
     impl CreateUserTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::UserTokenResponse) -> Self {
             Self(
                 self
@@ -306,6 +362,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -316,6 +373,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -327,8 +385,10 @@ pub mod operations {
             )
         }
     }
+    ///`UpdateUserTokenWhen`.
     pub struct UpdateUserTokenWhen(::httpmock::When);
     impl UpdateUserTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -338,9 +398,11 @@ pub mod operations {
                     ),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `user_token_id`.
         pub fn user_token_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/auth/user-tokens/{}$", value.to_string()),
@@ -348,18 +410,23 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::CreateOrUpdateUserToken) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`UpdateUserTokenThen`.
     pub struct UpdateUserTokenThen(::httpmock::Then);
     impl UpdateUserTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::UserTokenResponse) -> Self {
             Self(
                 self
@@ -369,6 +436,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -379,6 +447,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -390,8 +459,10 @@ pub mod operations {
             )
         }
     }
+    ///`DeleteUserTokenWhen`.
     pub struct DeleteUserTokenWhen(::httpmock::When);
     impl DeleteUserTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -401,9 +472,11 @@ pub mod operations {
                     ),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `user_token_id`.
         pub fn user_token_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/auth/user-tokens/{}$", value.to_string()),
@@ -412,17 +485,22 @@ pub mod operations {
             Self(self.0.path_matches(re))
         }
     }
+    ///`DeleteUserTokenThen`.
     pub struct DeleteUserTokenThen(::httpmock::Then);
     impl DeleteUserTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self) -> Self {
             Self(self.0.status(200u16))
         }
+        ///Sets `client_error`.
         pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
@@ -433,6 +511,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `server_error`.
         pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
@@ -449,27 +528,35 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `login_url`: the first closure argument matches the request, the second shapes the answer.
     fn login_url<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LoginUrlWhen, operations::LoginUrlThen);
+    ///Mocks `logout`: the first closure argument matches the request, the second shapes the answer.
     fn logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LogoutWhen, operations::LogoutThen);
+    ///Mocks `current_user`: the first closure argument matches the request, the second shapes the answer.
     fn current_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::CurrentUserWhen, operations::CurrentUserThen);
+    ///Mocks `exchange_token`: the first closure argument matches the request, the second shapes the answer.
     fn exchange_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ExchangeTokenWhen, operations::ExchangeTokenThen);
+    ///Mocks `list_user_tokens`: the first closure argument matches the request, the second shapes the answer.
     fn list_user_tokens<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListUserTokensWhen, operations::ListUserTokensThen);
+    ///Mocks `create_user_token`: the first closure argument matches the request, the second shapes the answer.
     fn create_user_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::CreateUserTokenWhen, operations::CreateUserTokenThen);
+    ///Mocks `update_user_token`: the first closure argument matches the request, the second shapes the answer.
     fn update_user_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::UpdateUserTokenWhen, operations::UpdateUserTokenThen);
+    ///Mocks `delete_user_token`: the first closure argument matches the request, the second shapes the answer.
     fn delete_user_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DeleteUserTokenWhen, operations::DeleteUserTokenThen);

@@ -5,24 +5,26 @@ use crate::{generated::AUTH, Client, Config, ConfigError};
 const SCHEME: &str = "HTTPBearer";
 
 /// The API host for a token, as the official SDKs choose it: the text after
-/// the last `.` of the token names the region (`eu`, `us`, `in`); any other
-/// token uses `https://api.svix.com`.
+/// the last `.` of the token names the region (`us`, `eu`, `in`, `ca`,
+/// `au`); any other token uses `https://api.svix.com`. Pass it to
+/// [`Config::base_url`].
 pub fn region_base_url(token: &str) -> &'static str {
     match token.rsplit_once('.').map(|(_, region)| region) {
-        Some("eu") => "https://api.eu.svix.com",
         Some("us") => "https://api.us.svix.com",
+        Some("eu") => "https://api.eu.svix.com",
         Some("in") => "https://api.in.svix.com",
+        Some("ca") => "https://api.ca.svix.com",
+        Some("au") => "https://api.au.svix.com",
         _ => "https://api.svix.com",
     }
 }
 
 impl Client {
-    /// A client for `token`, talking to the token's regional host (see
-    /// [`region_base_url`]) with the default timeouts.
-    pub fn with_token(token: &str) -> Result<Self, ConfigError> {
-        let client = Self::from_config(Config::new().base_url(region_base_url(token)))?;
-        client.set_token(token)?;
-        Ok(client)
+    /// A client for the default host, `https://api.svix.com`, with the
+    /// default timeouts and retries. For a regional token, use
+    /// [`Client::from_config`] with [`region_base_url`].
+    pub fn new_default() -> Result<Self, ConfigError> {
+        Self::from_config(Config::new())
     }
 
     /// Sets the bearer token sent from now on by this client and its clones.
@@ -30,5 +32,10 @@ impl Client {
     /// header cannot carry.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
         self.inner.set_credential(&AUTH, SCHEME, token)
+    }
+
+    /// Forgets the token.
+    pub fn clear_token(&self) {
+        self.inner.clear_credential(SCHEME);
     }
 }

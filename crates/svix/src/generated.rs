@@ -90,6 +90,7 @@ pub mod types {
         }
     }
     impl AppPortalAccessIn {
+        ///A builder for a [`AppPortalAccessIn`], field by field.
         pub fn builder() -> builder::AppPortalAccessIn {
             Default::default()
         }
@@ -160,10 +161,13 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessOut {
+        ///A password or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
+        ///Magic-login link to the consumer portal; the secret is in the URL fragment. Its Debug output shows only the origin.
         pub url: ::authapi_core::SecretUrl,
     }
     impl AppPortalAccessOut {
+        ///A builder for a [`AppPortalAccessOut`], field by field.
         pub fn builder() -> builder::AppPortalAccessOut {
             Default::default()
         }
@@ -177,6 +181,7 @@ pub mod types {
         pub expiry: ::std::option::Option<i64>,
     }
     impl ApplicationTokenExpireIn {
+        ///A builder for a [`ApplicationTokenExpireIn`], field by field.
         pub fn builder() -> builder::ApplicationTokenExpireIn {
             Default::default()
         }
@@ -248,10 +253,13 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DashboardAccessOut {
+        ///A password or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
+        ///Magic-login link to the consumer portal; the secret is in the URL fragment. Its Debug output shows only the origin.
         pub url: ::authapi_core::SecretUrl,
     }
     impl DashboardAccessOut {
+        ///A builder for a [`DashboardAccessOut`], field by field.
         pub fn builder() -> builder::DashboardAccessOut {
             Default::default()
         }
@@ -329,6 +337,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl HttpErrorOut {
+        ///A builder for a [`HttpErrorOut`], field by field.
         pub fn builder() -> builder::HttpErrorOut {
             Default::default()
         }
@@ -342,6 +351,7 @@ pub mod types {
         pub detail: ::std::vec::Vec<ValidationError>,
     }
     impl HttpValidationError {
+        ///A builder for a [`HttpValidationError`], field by field.
         pub fn builder() -> builder::HttpValidationError {
             Default::default()
         }
@@ -351,7 +361,9 @@ pub mod types {
     #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SvixError {
+        ///The `ErrorOut` variant.
         ErrorOut(HttpErrorOut),
+        ///The `ValidationError` variant.
         ValidationError(HttpValidationError),
     }
     impl ::std::convert::From<HttpErrorOut> for SvixError {
@@ -377,12 +389,14 @@ pub mod types {
         pub type_: ::std::string::String,
     }
     impl ValidationError {
+        ///A builder for a [`ValidationError`], field by field.
         pub fn builder() -> builder::ValidationError {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::AppPortalAccessIn`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AppPortalAccessIn {
             feature_flags: ::std::result::Result<
@@ -400,6 +414,7 @@ pub mod types {
             }
         }
         impl AppPortalAccessIn {
+            ///Sets `feature_flags`: Feature flags to unlock in the portal session.
             pub fn feature_flags<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -432,6 +447,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::AppPortalAccessOut`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AppPortalAccessOut {
             token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
@@ -446,6 +462,7 @@ pub mod types {
             }
         }
         impl AppPortalAccessOut {
+            ///Sets `token`: A password or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -458,6 +475,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `url`: Magic-login link to the consumer portal; the secret is in the URL fragment. Its Debug output shows only the origin.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::SecretUrl>,
@@ -490,6 +508,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::ApplicationTokenExpireIn`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct ApplicationTokenExpireIn {
             expiry: ::std::result::Result<
@@ -505,6 +524,7 @@ pub mod types {
             }
         }
         impl ApplicationTokenExpireIn {
+            ///Sets `expiry`: Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
             pub fn expiry<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -533,6 +553,7 @@ pub mod types {
                 Self { expiry: Ok(value.expiry) }
             }
         }
+        ///A builder for [`super::DashboardAccessOut`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct DashboardAccessOut {
             token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
@@ -547,6 +568,7 @@ pub mod types {
             }
         }
         impl DashboardAccessOut {
+            ///Sets `token`: A password or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -559,6 +581,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `url`: Magic-login link to the consumer portal; the secret is in the URL fragment. Its Debug output shows only the origin.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::SecretUrl>,
@@ -591,6 +614,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::HttpErrorOut`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct HttpErrorOut {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -605,6 +629,7 @@ pub mod types {
             }
         }
         impl HttpErrorOut {
+            ///Sets `code`: Stable error identifier, e.g. `authentication_failed`.
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -617,6 +642,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `detail`: One entry per failing field.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -649,6 +675,7 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::HttpValidationError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct HttpValidationError {
             detail: ::std::result::Result<
@@ -664,6 +691,7 @@ pub mod types {
             }
         }
         impl HttpValidationError {
+            ///Sets `detail`: One entry per failing field.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,
@@ -691,6 +719,7 @@ pub mod types {
                 Self { detail: Ok(value.detail) }
             }
         }
+        ///A builder for [`super::ValidationError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct ValidationError {
             loc: ::std::result::Result<
@@ -710,6 +739,7 @@ pub mod types {
             }
         }
         impl ValidationError {
+            ///Sets `loc`: Location of the bad value, e.g. `["body", "expiry"]`.
             pub fn loc<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -722,6 +752,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `msg`: What is wrong.
             pub fn msg<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -734,6 +765,7 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `type_`.
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -863,15 +895,7 @@ Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}/`
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
-- `body`
-```ignore
-let response = client.app_portal_access()
-    .app_id(app_id)
-    .idempotency_key(idempotency_key)
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`*/
     pub fn app_portal_access(&self) -> builder::AppPortalAccess<'_> {
         builder::AppPortalAccess::new(self)
     }
@@ -884,15 +908,7 @@ Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all/`
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
-- `body`
-```ignore
-let response = client.expire_all()
-    .app_id(app_id)
-    .idempotency_key(idempotency_key)
-    .body(body)
-    .send()
-    .await;
-```*/
+- `body`*/
     pub fn expire_all(&self) -> builder::ExpireAll<'_> {
         builder::ExpireAll::new(self)
     }
@@ -904,14 +920,7 @@ Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}/`
 
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
-- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
-```ignore
-let response = client.dashboard_access()
-    .app_id(app_id)
-    .idempotency_key(idempotency_key)
-    .send()
-    .await;
-```*/
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
     #[deprecated(
         note = "deprecated by the service; see the operation's docs for its replacement"
     )]
@@ -925,13 +934,7 @@ Logout an app token. Trying to log out other tokens will fail.
 Sends a `POST` request to `/api/v1/auth/logout/`
 
 Arguments:
-- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
-```ignore
-let response = client.logout()
-    .idempotency_key(idempotency_key)
-    .send()
-    .await;
-```*/
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
     pub fn logout(&self) -> builder::Logout<'_> {
         builder::Logout::new(self)
     }
@@ -956,6 +959,7 @@ pub mod builder {
         body: Result<types::builder::AppPortalAccessIn, String>,
     }
     impl<'a> AppPortalAccess<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -964,6 +968,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::AppPortalAccessAppId>,
@@ -975,6 +980,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -988,6 +994,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::AppPortalAccessIn>,
@@ -1003,6 +1010,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1073,6 +1081,7 @@ pub mod builder {
         body: Result<types::builder::ApplicationTokenExpireIn, String>,
     }
     impl<'a> ExpireAll<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1081,6 +1090,7 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ExpireAllAppId>,
@@ -1092,6 +1102,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1105,6 +1116,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the request body.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ApplicationTokenExpireIn>,
@@ -1122,6 +1134,7 @@ pub mod builder {
                 });
             self
         }
+        ///Changes the request body through its builder (starting from the default).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1190,6 +1203,7 @@ pub mod builder {
         idempotency_key: Result<Option<::std::string::String>, String>,
     }
     impl<'a> DashboardAccess<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1197,6 +1211,7 @@ pub mod builder {
                 idempotency_key: Ok(None),
             }
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::DashboardAccessAppId>,
@@ -1208,6 +1223,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1274,12 +1290,14 @@ pub mod builder {
         idempotency_key: Result<Option<::std::string::String>, String>,
     }
     impl<'a> Logout<'a> {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 idempotency_key: Ok(None),
             }
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

@@ -1,31 +1,10 @@
-//! Typed client for the [Svix](https://www.svix.com) authentication API:
-//! consumer-portal access links, expiring an application's tokens, and
-//! logging a portal token out.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use authapi_svix::{types::AppPortalAccessIn, Client};
-//!
-//! // The region suffix of the token (`.eu`, `.us`, `.in`) picks the host.
-//! let client = Client::with_token("sk_live_example.eu")?;
-//! let access = client
-//!     .app_portal_access()
-//!     .app_id("app_1srOrx2ZWZBpBUvZwXKQmoEYga2")
-//!     .idempotency_key("portal-2026-11-22-001")
-//!     .body(AppPortalAccessIn::default())
-//!     .send()
-//!     .await?;
-//! // `{:?}` of the link prints only its origin; `expose()` gives the secret.
-//! println!("portal: {:?}", access.url);
-//! let _link: &str = access.url.expose();
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # How the crate is organised
 //!
 //! * [`Client`]: one method per operation, each returning a request builder
-//!   whose `send()` performs the call. Build it with [`Client::with_token`]
-//!   or [`Client::from_config`] plus [`Client::set_token`].
+//!   whose `send()` performs the call. Build it with [`Client::new_default`]
+//!   or [`Client::from_config`], then [`Client::set_token`].
 //! * [`types`]: request and response bodies, with serde and
 //!   `schemars::JsonSchema` derives.
 //! * [`Error`]: what `send()` returns on failure. Documented error statuses
@@ -56,7 +35,9 @@
 //!
 //! This crate is generated from `specs/svix.yaml` by `cargo xtask codegen`;
 //! only `lib.rs` and `auth.rs` are written by hand.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // Helpers return the `Error` of every generated call, which carries a
 // response's status and headers.
 #![allow(clippy::result_large_err)]
@@ -67,8 +48,12 @@ mod auth;
 #[rustfmt::skip]
 mod generated;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[rustfmt::skip]
 #[allow(clippy::to_string_in_format_args)] // progenitor's httpmock output
+                                           /// Typed [httpmock](https://docs.rs/httpmock) helpers (feature `mock`):
+                                           /// `server.<operation>(|when, then| ...)` for each operation, to test code
+                                           /// that uses this client against a fake service.
 pub mod mock;
 
 pub use auth::region_base_url;

@@ -6,8 +6,10 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`AppPortalAccessWhen`.
     pub struct AppPortalAccessWhen(::httpmock::When);
     impl AppPortalAccessWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -18,9 +20,11 @@ pub mod operations {
                     ),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &types::AppPortalAccessAppId) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/app-portal-access/{}/$", value.to_string()),
@@ -28,6 +32,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -38,18 +43,23 @@ pub mod operations {
                 Self(self.0.header_missing("idempotency-key"))
             }
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::AppPortalAccessIn) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`AppPortalAccessThen`.
     pub struct AppPortalAccessThen(::httpmock::Then);
     impl AppPortalAccessThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::AppPortalAccessOut) -> Self {
             Self(
                 self
@@ -59,6 +69,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -68,6 +79,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `forbidden`.
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -77,6 +89,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `not_found`.
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -86,6 +99,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `conflict`.
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -95,6 +109,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unprocessable_entity`.
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -104,6 +119,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `too_many_requests`.
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -114,8 +130,10 @@ pub mod operations {
             )
         }
     }
+    ///`ExpireAllWhen`.
     pub struct ExpireAllWhen(::httpmock::When);
     impl ExpireAllWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -126,9 +144,11 @@ pub mod operations {
                     ),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &types::ExpireAllAppId) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/app/{}/expire-all/$", value.to_string()),
@@ -136,6 +156,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -146,21 +167,27 @@ pub mod operations {
                 Self(self.0.header_missing("idempotency-key"))
             }
         }
+        ///Sets the request body.
         pub fn body(self, value: &types::ApplicationTokenExpireIn) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }
+    ///`ExpireAllThen`.
     pub struct ExpireAllThen(::httpmock::Then);
     impl ExpireAllThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `no_content`.
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -170,6 +197,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `forbidden`.
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -179,6 +207,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `not_found`.
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -188,6 +217,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `conflict`.
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -197,6 +227,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unprocessable_entity`.
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -206,6 +237,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `too_many_requests`.
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -216,8 +248,10 @@ pub mod operations {
             )
         }
     }
+    ///`DashboardAccessWhen`.
     pub struct DashboardAccessWhen(::httpmock::When);
     impl DashboardAccessWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -228,9 +262,11 @@ pub mod operations {
                     ),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &types::DashboardAccessAppId) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/dashboard-access/{}/$", value.to_string()),
@@ -238,6 +274,7 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -249,14 +286,18 @@ pub mod operations {
             }
         }
     }
+    ///`DashboardAccessThen`.
     pub struct DashboardAccessThen(::httpmock::Then);
     impl DashboardAccessThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `ok`.
         pub fn ok(self, value: &types::DashboardAccessOut) -> Self {
             Self(
                 self
@@ -266,6 +307,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -275,6 +317,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `forbidden`.
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -284,6 +327,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `not_found`.
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -293,6 +337,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `conflict`.
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -302,6 +347,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unprocessable_entity`.
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -311,6 +357,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `too_many_requests`.
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -321,8 +368,10 @@ pub mod operations {
             )
         }
     }
+    ///`LogoutWhen`.
     pub struct LogoutWhen(::httpmock::When);
     impl LogoutWhen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -330,9 +379,11 @@ pub mod operations {
                     .path_matches(regex::Regex::new("^/api/v1/auth/logout/$").unwrap()),
             )
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
         pub fn idempotency_key<'a, T>(self, value: T) -> Self
         where
             T: Into<Option<&'a str>>,
@@ -344,17 +395,22 @@ pub mod operations {
             }
         }
     }
+    ///`LogoutThen`.
     pub struct LogoutThen(::httpmock::Then);
     impl LogoutThen {
+        ///Starts the request; nothing is sent until `send()`.
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
+        ///Sets `into_inner`.
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        ///Sets `no_content`.
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -364,6 +420,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `forbidden`.
         pub fn forbidden(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -373,6 +430,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `not_found`.
         pub fn not_found(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -382,6 +440,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `conflict`.
         pub fn conflict(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -391,6 +450,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `unprocessable_entity`.
         pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -400,6 +460,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        ///Sets `too_many_requests`.
         pub fn too_many_requests(self, value: &types::SvixError) -> Self {
             Self(
                 self
@@ -415,15 +476,19 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `app_portal_access`: the first closure argument matches the request, the second shapes the answer.
     fn app_portal_access<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::AppPortalAccessWhen, operations::AppPortalAccessThen);
+    ///Mocks `expire_all`: the first closure argument matches the request, the second shapes the answer.
     fn expire_all<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ExpireAllWhen, operations::ExpireAllThen);
+    ///Mocks `dashboard_access`: the first closure argument matches the request, the second shapes the answer.
     fn dashboard_access<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DashboardAccessWhen, operations::DashboardAccessThen);
+    ///Mocks `logout`: the first closure argument matches the request, the second shapes the answer.
     fn logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LogoutWhen, operations::LogoutThen);
