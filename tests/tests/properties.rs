@@ -97,9 +97,9 @@ fn decode_all(bytes: &[u8]) {
     use kleister::types as k;
     use nuextract::types as n;
     use svix::types as s;
-    d::<g::InlineResponse2008>(bytes);
-    d::<g::InlineResponse2009>(bytes);
-    d::<g::InlineResponse2001>(bytes);
+    d::<g::LoginResponse>(bytes);
+    d::<g::NewTokenResponse>(bytes);
+    d::<g::DeleteTokenResponse>(bytes);
     d::<Vec<g::TokenDocument>>(bytes);
     d::<Vec<g::IsValidRes>>(bytes);
     d::<g::GlowmarktError>(bytes);

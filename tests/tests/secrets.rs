@@ -540,8 +540,8 @@ fn debug_of_every_secret_holding_value_is_redacted() {
     let portal = format!("https://app.svix.com/login#key={SECRET}");
     debug.extend([
         typed!(glowmarkt::types::UserNameLoginReq, json!({"username": "u", "password": SECRET})),
-        typed!(glowmarkt::types::InlineResponse2008, json!({"token": SECRET, "exp": 1})),
-        typed!(glowmarkt::types::InlineResponse2009, json!({"token": SECRET, "exp": 1})),
+        typed!(glowmarkt::types::LoginResponse, json!({"token": SECRET, "exp": 1})),
+        typed!(glowmarkt::types::NewTokenResponse, json!({"token": SECRET, "exp": 1})),
         typed!(kleister::types::AuthLogin, json!({"username": "u", "password": SECRET})),
         typed!(kleister::types::AuthToken, json!({"token": SECRET, "expires_at": "2026-01-01T00:00:00Z"})),
         typed!(svix::types::AppPortalAccessOut, json!({"url": portal, "token": SECRET})),

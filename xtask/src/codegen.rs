@@ -401,6 +401,34 @@ fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
     }
 }
 
+/// A schema renamed from the docs' name (`x-docs-name`) stays findable
+/// under it: `#[doc(alias = "InlineResponse2008")]` on the type.
+fn docs_aliases(doc: &Value, file: &mut syn::File) {
+    let empty = serde_json::Map::new();
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (name, schema) in schemas {
+        let Some(alias) = schema.get("x-docs-name").and_then(Value::as_str) else {
+            continue;
+        };
+        for item in &mut file.items {
+            let syn::Item::Mod(m) = item else { continue };
+            if m.ident != "types" {
+                continue;
+            }
+            for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+                if let syn::Item::Struct(st) = item {
+                    if st.ident == name {
+                        st.attrs.push(syn::parse_quote!(#[doc(alias = #alias)]));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Descriptions of the spec's parameters and schema properties, by Rust
 /// field name; a `$ref` property takes its schema's description.
 fn descriptions(doc: &Value) -> crate::docs_pass::Descriptions {
@@ -766,6 +794,7 @@ fn finish_client(
     };
     file.items.extend(glue.items);
     crate::docs_pass::fill(&mut file, &descriptions(doc));
+    docs_aliases(doc, &mut file);
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
 }
 

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 mod bench;
 mod codegen;
 mod docs_pass;
+mod msrv;
 mod passes;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +18,13 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => report(codegen::run(&root, codegen::Mode::Write), "written"),
         ["codegen", "--check"] => report(codegen::run(&root, codegen::Mode::Check), "stale"),
+        ["msrv"] => match msrv::run(&root) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msrv: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ["bench", rest @ ..] => match bench::run(&root, rest) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

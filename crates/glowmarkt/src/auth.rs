@@ -41,7 +41,7 @@ impl Client {
         &self,
         username: &str,
         password: &str,
-    ) -> Result<types::InlineResponse2008, Error<types::GlowmarktError>> {
+    ) -> Result<types::LoginResponse, Error<types::GlowmarktError>> {
         let session = self
             .username_login()
             .body_map(|b| b.username(username).password(password))
@@ -55,7 +55,7 @@ impl Client {
     /// Calls `new_token` with the current token and keeps the new one.
     pub async fn refresh(
         &self,
-    ) -> Result<ResponseValue<types::InlineResponse2009>, Error<types::GlowmarktError>> {
+    ) -> Result<ResponseValue<types::NewTokenResponse>, Error<types::GlowmarktError>> {
         let renewed = self.new_token().send().await?;
         self.keep(renewed.valid, renewed.token.as_ref(), renewed.exp)?;
         Ok(renewed)

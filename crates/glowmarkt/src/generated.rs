@@ -8,6 +8,21 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///`DeleteTokenResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[doc(alias = "InlineResponse2001")]
+    pub struct DeleteTokenResponse {
+        ///`true` when the calling token was revoked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub valid: ::std::option::Option<bool>,
+    }
+    impl DeleteTokenResponse {
+        ///A builder for a [`DeleteTokenResponse`], field by field.
+        pub fn builder() -> builder::DeleteTokenResponse {
+            Default::default()
+        }
+    }
     ///Any error body (MissingElementsError, AccessDeniedError, InternalServerError, `{"valid": false}`). `error` is usually a string but some deployments send `{"message": ...}`, so it is kept as JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -32,24 +47,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///`InlineResponse2001`
+    ///`IsValidRes`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct InlineResponse2001 {
-        ///`true` when the calling token was revoked.
+    pub struct IsValidRes {
+        ///Outcome flag of the revocation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub valid: ::std::option::Option<bool>,
     }
-    impl InlineResponse2001 {
-        ///A builder for a [`InlineResponse2001`], field by field.
-        pub fn builder() -> builder::InlineResponse2001 {
+    impl IsValidRes {
+        ///A builder for a [`IsValidRes`], field by field.
+        pub fn builder() -> builder::IsValidRes {
             Default::default()
         }
     }
-    ///`InlineResponse2008`
+    ///`LoginResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct InlineResponse2008 {
+    #[doc(alias = "InlineResponse2008")]
+    pub struct LoginResponse {
         ///Account the token belongs to.
         #[serde(
             rename = "accountId",
@@ -75,16 +91,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub valid: ::std::option::Option<bool>,
     }
-    impl InlineResponse2008 {
-        ///A builder for a [`InlineResponse2008`], field by field.
-        pub fn builder() -> builder::InlineResponse2008 {
+    impl LoginResponse {
+        ///A builder for a [`LoginResponse`], field by field.
+        pub fn builder() -> builder::LoginResponse {
             Default::default()
         }
     }
-    ///`InlineResponse2009`
+    ///`NewTokenResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct InlineResponse2009 {
+    #[doc(alias = "InlineResponse2009")]
+    pub struct NewTokenResponse {
         ///Expiry of the new token, Unix seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exp: ::std::option::Option<i64>,
@@ -95,23 +112,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub valid: ::std::option::Option<bool>,
     }
-    impl InlineResponse2009 {
-        ///A builder for a [`InlineResponse2009`], field by field.
-        pub fn builder() -> builder::InlineResponse2009 {
-            Default::default()
-        }
-    }
-    ///`IsValidRes`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct IsValidRes {
-        ///Outcome flag of the revocation.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub valid: ::std::option::Option<bool>,
-    }
-    impl IsValidRes {
-        ///A builder for a [`IsValidRes`], field by field.
-        pub fn builder() -> builder::IsValidRes {
+    impl NewTokenResponse {
+        ///A builder for a [`NewTokenResponse`], field by field.
+        pub fn builder() -> builder::NewTokenResponse {
             Default::default()
         }
     }
@@ -182,6 +185,50 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::DeleteTokenResponse`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct DeleteTokenResponse {
+            valid: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeleteTokenResponse {
+            fn default() -> Self {
+                Self {
+                    valid: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeleteTokenResponse {
+            ///Sets `valid`: `true` when the calling token was revoked.
+            pub fn valid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.valid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for valid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteTokenResponse>
+        for super::DeleteTokenResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteTokenResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { valid: value.valid? })
+            }
+        }
+        impl ::std::convert::From<super::DeleteTokenResponse> for DeleteTokenResponse {
+            fn from(value: super::DeleteTokenResponse) -> Self {
+                Self { valid: Ok(value.valid) }
+            }
+        }
         ///A builder for [`super::GlowmarktError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct GlowmarktError {
@@ -236,7 +283,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `false` on a rejected login or revocation.
+            ///Sets `valid`: `true` when the calling token was revoked.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -271,23 +318,23 @@ pub mod types {
                 }
             }
         }
-        ///A builder for [`super::InlineResponse2001`], checking each field as it is set.
+        ///A builder for [`super::IsValidRes`], checking each field as it is set.
         #[derive(Clone, Debug)]
-        pub struct InlineResponse2001 {
+        pub struct IsValidRes {
             valid: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for InlineResponse2001 {
+        impl ::std::default::Default for IsValidRes {
             fn default() -> Self {
                 Self {
                     valid: Ok(Default::default()),
                 }
             }
         }
-        impl InlineResponse2001 {
-            ///Sets `valid`: `false` on a rejected login or revocation.
+        impl IsValidRes {
+            ///Sets `valid`: `true` when the calling token was revoked.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -301,22 +348,22 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<InlineResponse2001> for super::InlineResponse2001 {
+        impl ::std::convert::TryFrom<IsValidRes> for super::IsValidRes {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: InlineResponse2001,
+                value: IsValidRes,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { valid: value.valid? })
             }
         }
-        impl ::std::convert::From<super::InlineResponse2001> for InlineResponse2001 {
-            fn from(value: super::InlineResponse2001) -> Self {
+        impl ::std::convert::From<super::IsValidRes> for IsValidRes {
+            fn from(value: super::IsValidRes) -> Self {
                 Self { valid: Ok(value.valid) }
             }
         }
-        ///A builder for [`super::InlineResponse2008`], checking each field as it is set.
+        ///A builder for [`super::LoginResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
-        pub struct InlineResponse2008 {
+        pub struct LoginResponse {
             account_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -342,7 +389,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for InlineResponse2008 {
+        impl ::std::default::Default for LoginResponse {
             fn default() -> Self {
                 Self {
                     account_id: Ok(Default::default()),
@@ -354,7 +401,7 @@ pub mod types {
                 }
             }
         }
-        impl InlineResponse2008 {
+        impl LoginResponse {
             ///Sets `account_id`: Account the token belongs to.
             pub fn account_id<T>(mut self, value: T) -> Self
             where
@@ -424,7 +471,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `false` on a rejected login or revocation.
+            ///Sets `valid`: `true` when the calling token was revoked.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -438,10 +485,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<InlineResponse2008> for super::InlineResponse2008 {
+        impl ::std::convert::TryFrom<LoginResponse> for super::LoginResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: InlineResponse2008,
+                value: LoginResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     account_id: value.account_id?,
@@ -453,8 +500,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::InlineResponse2008> for InlineResponse2008 {
-            fn from(value: super::InlineResponse2008) -> Self {
+        impl ::std::convert::From<super::LoginResponse> for LoginResponse {
+            fn from(value: super::LoginResponse) -> Self {
                 Self {
                     account_id: Ok(value.account_id),
                     application_id: Ok(value.application_id),
@@ -465,9 +512,9 @@ pub mod types {
                 }
             }
         }
-        ///A builder for [`super::InlineResponse2009`], checking each field as it is set.
+        ///A builder for [`super::NewTokenResponse`], checking each field as it is set.
         #[derive(Clone, Debug)]
-        pub struct InlineResponse2009 {
+        pub struct NewTokenResponse {
             exp: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -481,7 +528,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for InlineResponse2009 {
+        impl ::std::default::Default for NewTokenResponse {
             fn default() -> Self {
                 Self {
                     exp: Ok(Default::default()),
@@ -490,7 +537,7 @@ pub mod types {
                 }
             }
         }
-        impl InlineResponse2009 {
+        impl NewTokenResponse {
             ///Sets `exp`: Token expiry as Unix time in seconds.
             pub fn exp<T>(mut self, value: T) -> Self
             where
@@ -519,7 +566,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `false` on a rejected login or revocation.
+            ///Sets `valid`: `true` when the calling token was revoked.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -533,10 +580,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<InlineResponse2009> for super::InlineResponse2009 {
+        impl ::std::convert::TryFrom<NewTokenResponse> for super::NewTokenResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: InlineResponse2009,
+                value: NewTokenResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     exp: value.exp?,
@@ -545,56 +592,13 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::InlineResponse2009> for InlineResponse2009 {
-            fn from(value: super::InlineResponse2009) -> Self {
+        impl ::std::convert::From<super::NewTokenResponse> for NewTokenResponse {
+            fn from(value: super::NewTokenResponse) -> Self {
                 Self {
                     exp: Ok(value.exp),
                     token: Ok(value.token),
                     valid: Ok(value.valid),
                 }
-            }
-        }
-        ///A builder for [`super::IsValidRes`], checking each field as it is set.
-        #[derive(Clone, Debug)]
-        pub struct IsValidRes {
-            valid: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for IsValidRes {
-            fn default() -> Self {
-                Self {
-                    valid: Ok(Default::default()),
-                }
-            }
-        }
-        impl IsValidRes {
-            ///Sets `valid`: `false` on a rejected login or revocation.
-            pub fn valid<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.valid = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for valid: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<IsValidRes> for super::IsValidRes {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: IsValidRes,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { valid: value.valid? })
-            }
-        }
-        impl ::std::convert::From<super::IsValidRes> for IsValidRes {
-            fn from(value: super::IsValidRes) -> Self {
-                Self { valid: Ok(value.valid) }
             }
         }
         ///A builder for [`super::TokenDocument`], checking each field as it is set.
@@ -1012,10 +1016,7 @@ pub mod builder {
         ///Sends a `POST` request to `/auth`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::InlineResponse2008>,
-            Error<types::GlowmarktError>,
-        > {
+        ) -> Result<ResponseValue<types::LoginResponse>, Error<types::GlowmarktError>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -1067,7 +1068,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::InlineResponse2001>,
+            ResponseValue<types::DeleteTokenResponse>,
             Error<types::GlowmarktError>,
         > {
             let Self { client } = self;
@@ -1115,7 +1116,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::InlineResponse2009>,
+            ResponseValue<types::NewTokenResponse>,
             Error<types::GlowmarktError>,
         > {
             let Self { client } = self;

@@ -38,7 +38,7 @@ pub mod operations {
             self.0
         }
         ///Sets `ok`.
-        pub fn ok(self, value: &types::InlineResponse2008) -> Self {
+        pub fn ok(self, value: &types::LoginResponse) -> Self {
             Self(
                 self
                     .0
@@ -106,7 +106,7 @@ pub mod operations {
             self.0
         }
         ///Sets `ok`.
-        pub fn ok(self, value: &types::InlineResponse2001) -> Self {
+        pub fn ok(self, value: &types::DeleteTokenResponse) -> Self {
             Self(
                 self
                     .0
@@ -174,7 +174,7 @@ pub mod operations {
             self.0
         }
         ///Sets `ok`.
-        pub fn ok(self, value: &types::InlineResponse2009) -> Self {
+        pub fn ok(self, value: &types::NewTokenResponse) -> Self {
             Self(
                 self
                     .0
