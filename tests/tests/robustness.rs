@@ -675,3 +675,35 @@ fn default_tls_is_rustls_with_ring_and_no_openssl() {
         assert!(!tree.contains(absent), "{absent} in the default tree");
     }
 }
+
+/// A build with neither `rustls` nor `native-tls` would compile and then
+/// fail every https call at run time; it refuses to compile instead, and
+/// says which features to pick.
+#[test]
+fn a_build_without_a_tls_backend_refuses_to_compile() {
+    let target = format!("{}/no-tls", env!("CARGO_TARGET_TMPDIR"));
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--locked",
+            "-q",
+            "-p",
+            "authapi-core",
+            "--no-default-features",
+            "--features",
+            "schemars",
+            "--message-format",
+            "short",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo check runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it compiled: {stderr}");
+    assert!(
+        stderr.contains("needs a TLS backend")
+            && stderr.contains("`rustls`")
+            && stderr.contains("`native-tls`"),
+        "{stderr}"
+    );
+}
