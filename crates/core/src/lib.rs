@@ -60,7 +60,7 @@ pub use error::{
 pub use retry::Retry;
 pub use runtime::{session_error, Runtime};
 pub use secret::{Secret, SecretUrl};
-pub use session::{RefreshFuture, Refresher, SessionError};
+pub use session::{refresher, RefreshFuture, Refresher, SessionError};
 
 /// Percent-encodes one path parameter (as progenitor does: `/`, `%`, `?`,
 /// `#`, spaces, controls, non-ASCII) and refuses `.` and `..`, which the URL

@@ -18,6 +18,28 @@ pub type RefreshFuture = Pin<Box<dyn Future<Output = Result<(), SessionError>> +
 /// keeps its own client alive.
 pub type Refresher = Arc<dyn Fn(Runtime, reqwest::Client) -> RefreshFuture + Send + Sync>;
 
+/// A [`Refresher`] for a service client: at refresh time it rebuilds the
+/// client from `base` and the runtime's parts with `rebuild`, and runs
+/// `refresh` on it. Each service's `enable_auto_refresh` is this plus the
+/// names of its credential and refresh operation.
+pub fn refresher<C, F, Fut, T, E>(
+    base: &str,
+    rebuild: fn(&str, reqwest::Client, Runtime) -> C,
+    refresh: F,
+) -> Refresher
+where
+    C: 'static,
+    F: Fn(C) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, crate::Error<E>>> + Send + 'static,
+    E: std::fmt::Debug,
+{
+    let base = base.to_string();
+    Arc::new(move |runtime, http| {
+        let done = refresh(rebuild(&base, http, runtime));
+        Box::pin(async move { done.await.map(drop).map_err(crate::session_error) })
+    })
+}
+
 /// Why a session could not refresh its token. Every call that waited for
 /// that refresh fails with it.
 #[derive(Clone, Debug)]

@@ -1,6 +1,5 @@
 //! Credentials for Glowmarkt: the application id and the JWT from login.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error, ResponseValue};
@@ -74,22 +73,13 @@ impl Client {
     /// single refresh; if it fails, they all fail with its error
     /// (`Error::Session`).
     pub fn enable_auto_refresh(&self, margin: Duration) {
-        let base = self.baseurl.clone();
-        self.inner.enable_session(
-            TOKEN,
-            "new_token",
-            margin,
-            Arc::new(move |runtime, http| {
-                let client = Client::new_with_client(&base, http, runtime);
-                Box::pin(async move {
-                    client
-                        .refresh()
-                        .await
-                        .map(drop)
-                        .map_err(authapi_core::session_error)
-                })
-            }),
+        let refresher = authapi_core::refresher(
+            &self.baseurl,
+            Client::new_with_client,
+            |c: Client| async move { c.refresh().await },
         );
+        self.inner
+            .enable_session(TOKEN, "new_token", margin, refresher);
     }
 
     /// A token counts only when the service did not say `valid: false`.

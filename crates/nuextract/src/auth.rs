@@ -1,7 +1,6 @@
 //! Credentials for NuExtract: a bearer access token or user token, and the
 //! refresh token that renews an access token.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::{
@@ -83,22 +82,13 @@ impl Client {
     /// single refresh; if it fails, they all fail with its error
     /// (`Error::Session`).
     pub fn enable_auto_refresh(&self, margin: Duration) {
-        let base = self.baseurl.clone();
-        self.inner.enable_session(
-            BEARER,
-            "exchange_token",
-            margin,
-            Arc::new(move |runtime, http| {
-                let client = Client::new_with_client(&base, http, runtime);
-                Box::pin(async move {
-                    client
-                        .refresh()
-                        .await
-                        .map(drop)
-                        .map_err(authapi_core::session_error)
-                })
-            }),
+        let refresher = authapi_core::refresher(
+            &self.baseurl,
+            Client::new_with_client,
+            |c: Client| async move { c.refresh().await },
         );
+        self.inner
+            .enable_session(BEARER, "exchange_token", margin, refresher);
     }
 }
 
