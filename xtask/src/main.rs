@@ -58,11 +58,35 @@ fn report(result: Result<Vec<PathBuf>, String>, verb: &str) -> ExitCode {
     }
 }
 
+/// The checkout the xtask was run in, found at run time, never baked in at
+/// compile time: cargo reuses a compiled xtask across clones that share a
+/// target directory, and a generator must never write outside the tree it
+/// was run in. `cargo run` and `cargo test` set `CARGO_MANIFEST_DIR` to this
+/// checkout's `xtask/`; without it, the nearest ancestor of the current
+/// directory that holds the workspace's `Cargo.toml` and `specs/`.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+    find_root(
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        std::env::current_dir().ok(),
+    )
+    .unwrap_or_else(|| {
+        eprintln!("cannot find the authapi workspace: run `cargo xtask` inside a checkout");
+        std::process::exit(2)
+    })
+}
+
+fn is_root(dir: &Path) -> bool {
+    dir.join("specs").is_dir()
+        && std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+}
+
+fn find_root(manifest_dir: Option<PathBuf>, cwd: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(root) = manifest_dir.as_deref().and_then(Path::parent) {
+        if is_root(root) {
+            return Some(root.to_path_buf());
+        }
+    }
+    cwd?.ancestors().find(|d| is_root(d)).map(Path::to_path_buf)
 }
 
 #[cfg(test)]
