@@ -201,7 +201,7 @@ fn generate_service(
 ) -> Result<(Vec<Output>, String), Vec<SpecError>> {
     let text = fs::read_to_string(root.join(rel))
         .map_err(|e| vec![spec_error(rel, None, format!("cannot read: {e}"))])?;
-    let value: Value = serde_yaml::from_str(&text)
+    let value: Value = serde_yaml_ng::from_str(&text)
         .map_err(|e| vec![spec_error(rel, None, format!("invalid YAML: {e}"))])?;
     let ops = validate(rel, &value)?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(value.clone()).map_err(|e| {
