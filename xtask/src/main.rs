@@ -5,9 +5,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod codegen;
-mod docs_pass;
 mod msrv;
-mod passes;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 

@@ -1,0 +1,285 @@
+//! Reads and checks one spec: what progenitor would reject with an
+//! unhelpful message or a panic, and the facts the later stages need about
+//! each operation.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{spec_error, SpecError};
+
+pub(crate) const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation as the spec states it.
+pub(crate) struct Op {
+    pub(crate) id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) docs_name: String,
+    pub(crate) deprecated: bool,
+    pub(crate) security: Vec<String>,
+    pub(crate) text_plain: bool,
+    pub(crate) redact_url: bool,
+    /// Path parameters marked `x-secret`, as Rust field names.
+    pub(crate) secret_params: Vec<String>,
+    /// The idempotency-key header parameter, lower case, if any.
+    pub(crate) idempotency_key: Option<String>,
+}
+
+impl Op {
+    pub(crate) fn label(&self) -> String {
+        format!(
+            "`{}` ({} {})",
+            self.id,
+            self.method.to_uppercase(),
+            self.path
+        )
+    }
+}
+
+/// Checks what progenitor would reject with an unhelpful message or a
+/// panic: version, operation ids, dangling references.
+pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>> {
+    let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
+    if !version.starts_with("3.0.") {
+        return Err(vec![spec_error(
+            rel,
+            None,
+            format!(
+                "OpenAPI version `{version}` is not supported: progenitor reads 3.0.x only (write `openapi: 3.0.3`)"
+            ),
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut ops = Vec::new();
+    let mut seen = BTreeSet::new();
+    let global_security = doc.get("security");
+    let empty = serde_json::Map::new();
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let where_ = format!("{} {}", method.to_uppercase(), path);
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                errors.push(spec_error(rel, Some(where_), "missing operationId"));
+                continue;
+            };
+            if !seen.insert(id.to_string()) {
+                errors.push(spec_error(
+                    rel,
+                    Some(format!("`{id}` ({where_})")),
+                    "duplicate operationId",
+                ));
+            }
+            let mut refs = Vec::new();
+            collect_refs(op, &mut refs);
+            if let Some(params) = item.get("parameters") {
+                collect_refs(params, &mut refs);
+            }
+            for r in refs {
+                if resolve(doc, &r).is_none() {
+                    errors.push(spec_error(
+                        rel,
+                        Some(format!("`{id}` ({where_})")),
+                        format!("dangling $ref `{r}`"),
+                    ));
+                }
+            }
+            let security = op
+                .get("security")
+                .or(global_security)
+                .and_then(Value::as_array)
+                .and_then(|alts| alts.first())
+                .and_then(Value::as_object)
+                .map(|req| req.keys().cloned().collect())
+                .unwrap_or_default();
+            // A path parameter marked `x-secret` keeps the URL out of errors
+            // and its builder's value out of `Debug`.
+            let secret_params: Vec<String> = op
+                .get("parameters")
+                .into_iter()
+                .chain(item.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => resolve(doc, r),
+                    None => Some(p),
+                })
+                .filter(|p| {
+                    p.get("in").and_then(Value::as_str) == Some("path")
+                        && p.get("x-secret").and_then(Value::as_bool) == Some(true)
+                })
+                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                .map(snake_case)
+                .collect();
+            let redact_url = !secret_params.is_empty();
+            let idempotency_key = op
+                .get("parameters")
+                .into_iter()
+                .chain(item.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => resolve(doc, r),
+                    None => Some(p),
+                })
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
+                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                .find(|n| n.eq_ignore_ascii_case("idempotency-key"))
+                .map(str::to_ascii_lowercase);
+            ops.push(Op {
+                id: id.to_string(),
+                method: method.to_string(),
+                path: path.clone(),
+                docs_name: op
+                    .get("x-docs-name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(id)
+                    .to_string(),
+                deprecated: op
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                security,
+                text_plain: op
+                    .get("x-text-plain")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                redact_url,
+                secret_params,
+                idempotency_key,
+            });
+        }
+    }
+    if let Some(components) = doc.get("components") {
+        let mut refs = Vec::new();
+        collect_refs(components, &mut refs);
+        for r in refs {
+            if resolve(doc, &r).is_none() {
+                errors.push(spec_error(
+                    rel,
+                    None,
+                    format!("dangling $ref `{r}` in components"),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(ops)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Descriptions of the spec's parameters and schema properties, by Rust
+/// field name; a `$ref` property takes its schema's description.
+pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
+    let mut out = super::passes::docs::Descriptions::new();
+    let text = |v: &Value| -> Option<String> {
+        let v = match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => resolve(doc, r)?,
+            None => v,
+        };
+        v.get("description")
+            .and_then(Value::as_str)
+            .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    let mut params = Vec::new();
+    collect_key(doc, "parameters", &mut params);
+    for list in params {
+        for p in list.as_array().into_iter().flatten() {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => resolve(doc, r).unwrap_or(p),
+                None => p,
+            };
+            if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
+                out.entry(snake_case(name)).or_insert(d);
+            }
+        }
+    }
+    let mut props = Vec::new();
+    collect_key(doc, "properties", &mut props);
+    for map in props {
+        for (name, schema) in map.as_object().into_iter().flatten() {
+            if let Some(d) = text(schema) {
+                out.entry(snake_case(name)).or_insert(d);
+            }
+        }
+    }
+    out
+}
+
+/// Every value under `key`, at any depth.
+pub(crate) fn collect_key<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == key {
+                    out.push(v);
+                }
+                collect_key(v, key, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_key(v, key, out)),
+        _ => {}
+    }
+}
+
+/// `tokenId` -> `token_id`, `X-Request-ID` -> `x_request_id`, as
+/// progenitor names builder fields.
+pub(crate) fn snake_case(name: &str) -> String {
+    if name.contains('-') {
+        return name.to_ascii_lowercase().replace('-', "_");
+    }
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `verify_auth` -> `VerifyAuth`, as progenitor names builders.
+pub(crate) fn pascal_case(id: &str) -> String {
+    id.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+pub(crate) fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(s)) => out.push(s.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+pub(crate) fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    doc.pointer(pointer)
+}
