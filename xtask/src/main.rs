@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 mod bench;
 mod codegen;
+mod docs;
 mod msrv;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check <docs-dir>\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +17,16 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => report(codegen::run(&root, codegen::Mode::Write), "written"),
         ["codegen", "--check"] => report(codegen::run(&root, codegen::Mode::Check), "stale"),
+        ["docs-check", dir] => match docs::check::run(&root, Path::new(dir)) {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         ["msrv"] => match msrv::run(&root) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
