@@ -27,6 +27,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["reconstruct", page, rest @ ..] => match reconstruct(&root, page, rest) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("reconstruct: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ["msrv"] => match msrv::run(&root) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -46,6 +53,35 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints the draft of `page`; with `--compare <spec>`, how much of that
+/// spec the draft already has.
+fn reconstruct(root: &Path, page: &str, rest: &[&str]) -> Result<(), String> {
+    let text = std::fs::read_to_string(page).map_err(|e| format!("{page}: {e}"))?;
+    let title = Path::new(page)
+        .file_stem()
+        .map_or("API".into(), |s| s.to_string_lossy().into_owned());
+    let draft = docs::reconstruct::run(&text, &title)?;
+    match rest {
+        [] => print!("{draft}"),
+        ["--compare", rel] => {
+            let path = root.join(rel);
+            let spec_text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let spec: serde_json::Value =
+                serde_yaml_ng::from_str(&spec_text).map_err(|e| e.to_string())?;
+            let draft: serde_json::Value =
+                serde_yaml_ng::from_str(&draft).map_err(|e| e.to_string())?;
+            let [o, p, s] = docs::reconstruct::coverage(&draft, &spec);
+            println!(
+                "{rel}: the draft has {}/{} operations, {}/{} parameters, {}/{} statuses",
+                o.0, o.1, p.0, p.1, s.0, s.1
+            );
+        }
+        _ => return Err("usage: cargo xtask reconstruct <docs-page> [--compare <spec>]".into()),
+    }
+    Ok(())
 }
 
 fn report(result: Result<Vec<PathBuf>, String>, verb: &str) -> ExitCode {

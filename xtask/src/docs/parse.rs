@@ -128,7 +128,7 @@ pub fn parse(text: &str) -> Result<DocsPage, String> {
 
 fn section(op: &mut DocsOp, lines: &[&str], flavour: Flavour) -> Result<(), String> {
     let mut part = "";
-    for (i, line) in lines.iter().enumerate() {
+    for line in lines {
         if let Some(h) = line.strip_prefix("### ") {
             part = h.trim();
             continue;
@@ -153,20 +153,18 @@ fn section(op: &mut DocsOp, lines: &[&str], flavour: Flavour) -> Result<(), Stri
                     });
                 }
             }
-            "Return type" => {
-                if op.returns.is_none() && !t.starts_with("void") && !t.starts_with("null") {
-                    op.returns = Some(bold(t).unwrap_or(t).to_string());
-                }
+            "Return type"
+                if op.returns.is_none() && !t.starts_with("void") && !t.starts_with("null") =>
+            {
+                op.returns = Some(bold(t).unwrap_or(t).to_string());
             }
-            "Authorization" => {
-                if !t.starts_with("No authorization") {
-                    op.auth = t
-                        .split(", ")
-                        .filter_map(|a| a.strip_prefix('['))
-                        .filter_map(|a| a.split(']').next())
-                        .map(str::to_string)
-                        .collect();
-                }
+            "Authorization" if !t.starts_with("No authorization") => {
+                op.auth = t
+                    .split(", ")
+                    .filter_map(|a| a.strip_prefix('['))
+                    .filter_map(|a| a.split(']').next())
+                    .map(str::to_string)
+                    .collect();
             }
             "HTTP request headers" => {
                 let list = |v: &str| -> Vec<String> {
@@ -185,12 +183,13 @@ fn section(op: &mut DocsOp, lines: &[&str], flavour: Flavour) -> Result<(), Stri
             "HTTP response details" => {
                 let c = cells(t);
                 if let Some(code) = c.first().and_then(|c| bold(c)) {
-                    op.statuses.get_or_insert_with(Vec::new).push(code.to_string());
+                    op.statuses
+                        .get_or_insert_with(Vec::new)
+                        .push(code.to_string());
                 }
             }
             _ => {}
         }
-        let _ = i;
     }
     if flavour == Flavour::OpenApiGeneratorPython && op.statuses.is_none() {
         return Err(format!("operation {}: no status table", op.name));
@@ -202,7 +201,8 @@ fn section(op: &mut DocsOp, lines: &[&str], flavour: Flavour) -> Result<(), Stri
 mod tests {
     use super::*;
 
-    pub(crate) const OPENAPI_GENERATOR_PYTHON: &str = include_str!("fixtures/openapi_generator_python.md");
+    pub(crate) const OPENAPI_GENERATOR_PYTHON: &str =
+        include_str!("fixtures/openapi_generator_python.md");
     pub(crate) const SWAGGER_PYTHON: &str = include_str!("fixtures/swagger_python.md");
     pub(crate) const SWAGGER_JAVASCRIPT: &str = include_str!("fixtures/swagger_javascript.md");
 
@@ -210,9 +210,15 @@ mod tests {
     fn openapi_generator_python() {
         let page = parse(OPENAPI_GENERATOR_PYTHON).unwrap();
         assert_eq!(page.flavour, Flavour::OpenApiGeneratorPython);
-        assert_eq!(page.base_url.as_deref(), Some("https://pets.example.com/v1"));
+        assert_eq!(
+            page.base_url.as_deref(),
+            Some("https://pets.example.com/v1")
+        );
         let op = &page.ops[0];
-        assert_eq!((op.name.as_str(), op.method.as_str(), op.path.as_str()), ("adopt_pet", "post", "/pets/{pet_id}/adopt"));
+        assert_eq!(
+            (op.name.as_str(), op.method.as_str(), op.path.as_str()),
+            ("adopt_pet", "post", "/pets/{pet_id}/adopt")
+        );
         assert_eq!(op.params.len(), 3);
         assert!(op.params[0].required && !op.params[0].model);
         assert!(op.params[1].model && op.params[1].ty == "AdoptRequest");
@@ -220,7 +226,10 @@ mod tests {
         assert_eq!(op.returns.as_deref(), Some("Adoption"));
         assert_eq!(op.auth, ["petKey"]);
         assert_eq!(op.content_type, ["application/json"]);
-        assert_eq!(op.statuses.as_deref(), Some(&["200".to_string(), "404".into(), "0".into()][..]));
+        assert_eq!(
+            op.statuses.as_deref(),
+            Some(&["200".to_string(), "404".into(), "0".into()][..])
+        );
         let op = &page.ops[1];
         assert_eq!(op.returns, None);
         assert!(op.auth.is_empty() && op.params.is_empty());
@@ -252,6 +261,8 @@ mod tests {
 
     #[test]
     fn a_page_without_an_operation_table_is_an_error() {
-        assert!(parse("# nothing here").unwrap_err().contains("no operation table"));
+        assert!(parse("# nothing here")
+            .unwrap_err()
+            .contains("no operation table"));
     }
 }
