@@ -136,7 +136,7 @@ async fn svix_tour() -> Res {
     let server = MockServer::start_async().await;
     let app = "app_1srOrx2ZWZBpBUvZwXKQmoEYga2";
     server.app_portal_access(|when, then| {
-        let when = when.app_id(&app.parse().unwrap()).idempotency_key("tour-1");
+        let when = when.app_id(app).idempotency_key("tour-1");
         when.into_inner()
             .header("authorization", "Bearer sk_demo.eu");
         then.ok(&from_value(
@@ -145,7 +145,7 @@ async fn svix_tour() -> Res {
         .unwrap());
     });
     server.expire_all(|when, then| {
-        when.app_id(&app.parse().unwrap())
+        when.app_id(app)
             .body(&svix::types::ApplicationTokenExpireIn { expiry: Some(60) });
         then.no_content();
     });

@@ -93,14 +93,7 @@ async fn app_portal_access_sends_feature_flags_and_decodes_url_and_token() {
         .app_portal_access()
         .app_id(APP)
         .idempotency_key("portal-1")
-        .body_map(|b| {
-            b.feature_flags(vec![
-                "beta"
-                    .parse::<types::AppPortalAccessInFeatureFlagsItem>()
-                    .unwrap(),
-                "v2.flag".parse().unwrap(),
-            ])
-        })
+        .body_map(|b| b.feature_flags(vec!["beta".to_string(), "v2.flag".to_string()]))
         .send()
         .await
         .unwrap()
@@ -254,7 +247,7 @@ async fn typed_mock_helpers_drive_the_client() {
         token: "appsk_typed".into(),
     };
     let mock = server.app_portal_access(|when, then| {
-        when.app_id(&APP.parse().unwrap())
+        when.app_id(APP)
             .idempotency_key("typed-1")
             .body(&types::AppPortalAccessIn::default());
         then.ok(&out);

@@ -201,6 +201,10 @@ impl Config {
             (None, None) => return Err(ConfigError::MissingBaseUrl),
         };
         let base = normalize_base_url(base)?;
+        let parsed = reqwest::Url::parse(&base).map_err(|e| ConfigError::InvalidBaseUrl {
+            url: redact_userinfo(&base),
+            reason: e.to_string(),
+        })?;
         let http = match &self.http_client {
             Some(client) => client.clone(),
             None => http_client_builder()
@@ -215,7 +219,8 @@ impl Config {
             self.retry.clone(),
             self.tracing,
             self.http_client.is_some(),
-        );
+        )
+        .with_base(parsed);
         Ok((base, http, runtime))
     }
 }

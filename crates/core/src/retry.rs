@@ -141,21 +141,36 @@ fn random_fraction() -> f64 {
     (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A version 4 UUID (RFC 9562) from the OS's random source.
+/// A version 4 UUID (RFC 9562). Its 122 random bits come from a generator
+/// seeded once per process from the OS and stepped per key (SplitMix64):
+/// keys never repeat within a process and do not collide across processes,
+/// which is what an idempotency key needs, without a system call per call.
 pub(crate) fn uuid_v4() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        let mut b = [0u8; 8];
+        if getrandom::getrandom(&mut b).is_err() {
+            // No OS randomness: the clock still separates processes.
+            let t = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            b = (t.as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes();
+        }
+        u64::from_le_bytes(b)
+    });
+    let n = COUNTER.fetch_add(2, Ordering::Relaxed);
+    let mix = |x: u64| {
+        let mut z = seed.wrapping_add(x.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
     let mut b = [0u8; 16];
-    if getrandom::getrandom(&mut b).is_err() {
-        // No OS randomness: fall back to time and a process counter, which
-        // still never repeats within the process.
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let t = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos() as u64;
-        b[..8].copy_from_slice(&t.to_le_bytes());
-        b[8..].copy_from_slice(&N.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    }
+    b[..8].copy_from_slice(&mix(n + 1).to_le_bytes());
+    b[8..].copy_from_slice(&mix(n + 2).to_le_bytes());
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const HEX: &[u8; 16] = b"0123456789abcdef";

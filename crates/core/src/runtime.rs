@@ -35,6 +35,9 @@ struct Shared {
 #[derive(Clone)]
 pub struct Runtime {
     shared: Arc<Shared>,
+    /// The base URL, parsed once; every request URL is a copy with its path
+    /// set (see [`Runtime::url`]).
+    base: Option<reqwest::Url>,
     max_response_bytes: usize,
     retry: Retry,
     tracing: bool,
@@ -76,11 +79,37 @@ impl Runtime {
     ) -> Self {
         Runtime {
             shared: Arc::default(),
+            base: None,
             max_response_bytes,
             retry,
             tracing,
             foreign_http,
         }
+    }
+
+    pub(crate) fn with_base(mut self, base: reqwest::Url) -> Self {
+        self.base = Some(base);
+        self
+    }
+
+    /// The URL of `path` (already percent-encoded, starting with `/`) under
+    /// the base URL: a copy of the parsed base with its path set, so no
+    /// call parses a whole URL string (scheme, host, IDNA) again.
+    #[doc(hidden)]
+    pub fn url<E>(&self, path: &str) -> Result<reqwest::Url, Error<E>> {
+        let Some(base) = &self.base else {
+            return Err(Error::InvalidRequest(
+                "the client has no base URL: build it with `Client::from_config`".into(),
+            ));
+        };
+        let mut url = base.clone();
+        let prefix = base.path().trim_end_matches('/');
+        if prefix.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{prefix}{path}"));
+        }
+        Ok(url)
     }
 
     /// Stores the secret for `scheme`, with the scheme's prefix, as a

@@ -482,7 +482,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
-                let url = format!("{}/v4/auth-tokens/", client.baseurl,);
+                let url = client.inner.url("/v4/auth-tokens/")?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
                 if let Some(value) = &x_giant_swarm_activity {
                     header_map
@@ -600,7 +600,7 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
-                let url = format!("{}/v4/auth-tokens/", client.baseurl,);
+                let url = client.inner.url("/v4/auth-tokens/")?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
                 if let Some(value) = &x_giant_swarm_activity {
                     header_map

@@ -1024,8 +1024,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
-                let url = format!("{}/auth", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1035,7 +1034,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1073,8 +1071,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
-                let url = format!("{}/auth/deleteToken", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth/deleteToken")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1083,7 +1080,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1121,8 +1117,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
-                let url = format!("{}/auth/newToken", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth/newToken")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1131,7 +1126,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1168,8 +1162,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
-                let url = format!("{}/auth/token", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth/token")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1178,7 +1171,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1233,11 +1225,14 @@ pub mod builder {
             let Self { client, token_id } = self;
             let token_id = token_id.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
-                let url = format!(
-                    "{}/auth/token/{}", client.baseurl, authapi_core::encode_path(&
-                    token_id.to_string()) ?,
-                );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/auth/token/{}", authapi_core::encode_path(& token_id
+                            .to_string()) ?
+                        ),
+                    )?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1246,7 +1241,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };

@@ -488,8 +488,7 @@ pub mod builder {
                 .and_then(|v| types::AuthLogin::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
-                let url = format!("{}/auth/login", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth/login")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -499,7 +498,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -533,8 +531,7 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
-                let url = format!("{}/auth/refresh", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/auth/refresh")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -543,7 +540,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -595,11 +591,14 @@ pub mod builder {
             let Self { client, token } = self;
             let token = token.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
-                let url = format!(
-                    "{}/auth/verify/{}", client.baseurl, authapi_core::encode_path(&
-                    token.to_string()) ?,
-                );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/auth/verify/{}", authapi_core::encode_path(& token
+                            .to_string()) ?
+                        ),
+                    )?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -608,7 +607,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };

@@ -697,8 +697,7 @@ pub mod builder {
             let Self { client, redirect_uri } = self;
             let redirect_uri = redirect_uri.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -710,7 +709,6 @@ pub mod builder {
                     .query(
                         &progenitor_client::QueryParam::new("redirectUri", &redirect_uri),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -765,8 +763,7 @@ pub mod builder {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth/logout", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth/logout")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -776,7 +773,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -810,8 +806,7 @@ pub mod builder {
         ) -> Result<ResponseValue<types::User>, Error<types::NuExtractError>> {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth/me", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth/me")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -820,7 +815,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -869,8 +863,7 @@ pub mod builder {
             let Self { client, body } = self;
             let body = body.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth/token", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth/token")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -880,7 +873,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -917,8 +909,7 @@ pub mod builder {
         > {
             let Self { client } = self;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth/user-tokens", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth/user-tokens")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -927,7 +918,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1002,8 +992,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!("{}/api/auth/user-tokens", client.baseurl,);
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client.inner.url("/api/auth/user-tokens")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1013,7 +1002,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1104,11 +1092,14 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!(
-                    "{}/api/auth/user-tokens/{}", client.baseurl,
-                    authapi_core::encode_path(& user_token_id.to_string()) ?,
-                );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/auth/user-tokens/{}", authapi_core::encode_path(&
+                            user_token_id.to_string()) ?
+                        ),
+                    )?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1118,7 +1109,6 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };
@@ -1170,11 +1160,14 @@ pub mod builder {
             let Self { client, user_token_id } = self;
             let user_token_id = user_token_id.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
-                let url = format!(
-                    "{}/api/auth/user-tokens/{}", client.baseurl,
-                    authapi_core::encode_path(& user_token_id.to_string()) ?,
-                );
-                let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/auth/user-tokens/{}", authapi_core::encode_path(&
+                            user_token_id.to_string()) ?
+                        ),
+                    )?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1183,7 +1176,6 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
                 Ok(request)
             };

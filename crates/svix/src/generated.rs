@@ -8,69 +8,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AppPortalAccessAppId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct AppPortalAccessAppId(::std::string::String);
-    impl ::std::ops::Deref for AppPortalAccessAppId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AppPortalAccessAppId> for ::std::string::String {
-        fn from(value: AppPortalAccessAppId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AppPortalAccessAppId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AppPortalAccessAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AppPortalAccessAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AppPortalAccessAppId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`AppPortalAccessIn`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -80,7 +17,7 @@ pub mod types {
             rename = "featureFlags",
             default = "defaults::app_portal_access_in_feature_flags"
         )]
-        pub feature_flags: ::std::vec::Vec<AppPortalAccessInFeatureFlagsItem>,
+        pub feature_flags: ::std::vec::Vec<::std::string::String>,
     }
     impl ::std::default::Default for AppPortalAccessIn {
         fn default() -> Self {
@@ -93,68 +30,6 @@ pub mod types {
         ///A builder for a [`AppPortalAccessIn`], field by field.
         pub fn builder() -> builder::AppPortalAccessIn {
             Default::default()
-        }
-    }
-    ///`AppPortalAccessInFeatureFlagsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct AppPortalAccessInFeatureFlagsItem(::std::string::String);
-    impl ::std::ops::Deref for AppPortalAccessInFeatureFlagsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AppPortalAccessInFeatureFlagsItem>
-    for ::std::string::String {
-        fn from(value: AppPortalAccessInFeatureFlagsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AppPortalAccessInFeatureFlagsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AppPortalAccessInFeatureFlagsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AppPortalAccessInFeatureFlagsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AppPortalAccessInFeatureFlagsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`AppPortalAccessOut`
@@ -186,69 +61,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`DashboardAccessAppId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct DashboardAccessAppId(::std::string::String);
-    impl ::std::ops::Deref for DashboardAccessAppId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DashboardAccessAppId> for ::std::string::String {
-        fn from(value: DashboardAccessAppId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DashboardAccessAppId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DashboardAccessAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DashboardAccessAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DashboardAccessAppId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`DashboardAccessOut`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -262,69 +74,6 @@ pub mod types {
         ///A builder for a [`DashboardAccessOut`], field by field.
         pub fn builder() -> builder::DashboardAccessOut {
             Default::default()
-        }
-    }
-    ///`ExpireAllAppId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct ExpireAllAppId(::std::string::String);
-    impl ::std::ops::Deref for ExpireAllAppId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ExpireAllAppId> for ::std::string::String {
-        fn from(value: ExpireAllAppId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ExpireAllAppId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ExpireAllAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ExpireAllAppId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ExpireAllAppId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`HttpErrorOut`
@@ -400,7 +149,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AppPortalAccessIn {
             feature_flags: ::std::result::Result<
-                ::std::vec::Vec<super::AppPortalAccessInFeatureFlagsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -417,9 +166,7 @@ pub mod types {
             ///Sets `feature_flags`: Feature flags to unlock in the portal session.
             pub fn feature_flags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::AppPortalAccessInFeatureFlagsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.feature_flags = value
@@ -804,7 +551,7 @@ pub mod types {
     /// Generation of default values for serde.
     pub mod defaults {
         pub(super) fn app_portal_access_in_feature_flags() -> ::std::vec::Vec<
-            super::AppPortalAccessInFeatureFlagsItem,
+            ::std::string::String,
         > {
             vec![]
         }
@@ -954,7 +701,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AppPortalAccess<'a> {
         client: &'a super::Client,
-        app_id: Result<types::AppPortalAccessAppId, String>,
+        app_id: Result<::std::string::String, String>,
         idempotency_key: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AppPortalAccessIn, String>,
     }
@@ -971,12 +718,13 @@ pub mod builder {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AppPortalAccessAppId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.app_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `AppPortalAccessAppId` for app_id failed".to_string()
+                    "conversion to `:: std :: string :: String` for app_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1033,10 +781,14 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
-                let url = format!(
-                    "{}/api/v1/auth/app-portal-access/{}/", client.baseurl,
-                    authapi_core::encode_path(& app_id.to_string()) ?,
-                );
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/app-portal-access/{}/",
+                            authapi_core::encode_path(& app_id.to_string()) ?
+                        ),
+                    )?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 if let Some(value) = &idempotency_key {
                     header_map.append("idempotency-key", value.to_string().try_into()?);
@@ -1076,7 +828,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ExpireAll<'a> {
         client: &'a super::Client,
-        app_id: Result<types::ExpireAllAppId, String>,
+        app_id: Result<::std::string::String, String>,
         idempotency_key: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ApplicationTokenExpireIn, String>,
     }
@@ -1093,12 +845,13 @@ pub mod builder {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ExpireAllAppId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.app_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ExpireAllAppId` for app_id failed".to_string()
+                    "conversion to `:: std :: string :: String` for app_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1156,10 +909,14 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
-                let url = format!(
-                    "{}/api/v1/auth/app/{}/expire-all/", client.baseurl,
-                    authapi_core::encode_path(& app_id.to_string()) ?,
-                );
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/app/{}/expire-all/",
+                            authapi_core::encode_path(& app_id.to_string()) ?
+                        ),
+                    )?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 if let Some(value) = &idempotency_key {
                     header_map.append("idempotency-key", value.to_string().try_into()?);
@@ -1199,7 +956,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DashboardAccess<'a> {
         client: &'a super::Client,
-        app_id: Result<types::DashboardAccessAppId, String>,
+        app_id: Result<::std::string::String, String>,
         idempotency_key: Result<Option<::std::string::String>, String>,
     }
     impl<'a> DashboardAccess<'a> {
@@ -1214,12 +971,13 @@ pub mod builder {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DashboardAccessAppId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.app_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `DashboardAccessAppId` for app_id failed".to_string()
+                    "conversion to `:: std :: string :: String` for app_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1245,10 +1003,14 @@ pub mod builder {
             let app_id = app_id.map_err(Error::InvalidRequest)?;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
-                let url = format!(
-                    "{}/api/v1/auth/dashboard-access/{}/", client.baseurl,
-                    authapi_core::encode_path(& app_id.to_string()) ?,
-                );
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/dashboard-access/{}/",
+                            authapi_core::encode_path(& app_id.to_string()) ?
+                        ),
+                    )?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 if let Some(value) = &idempotency_key {
                     header_map.append("idempotency-key", value.to_string().try_into()?);
@@ -1316,7 +1078,7 @@ pub mod builder {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
-                let url = format!("{}/api/v1/auth/logout/", client.baseurl,);
+                let url = client.inner.url("/api/v1/auth/logout/")?;
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                 if let Some(value) = &idempotency_key {
                     header_map.append("idempotency-key", value.to_string().try_into()?);

@@ -25,7 +25,7 @@ pub mod operations {
             self.0
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
-        pub fn app_id(self, value: &types::AppPortalAccessAppId) -> Self {
+        pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/app-portal-access/{}/$", value.to_string()),
                 )
@@ -149,7 +149,7 @@ pub mod operations {
             self.0
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
-        pub fn app_id(self, value: &types::ExpireAllAppId) -> Self {
+        pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/app/{}/expire-all/$", value.to_string()),
                 )
@@ -267,7 +267,7 @@ pub mod operations {
             self.0
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
-        pub fn app_id(self, value: &types::DashboardAccessAppId) -> Self {
+        pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!("^/api/v1/auth/dashboard-access/{}/$", value.to_string()),
                 )

@@ -11,10 +11,12 @@ pub mod aliases;
 pub mod api_version;
 pub mod deprecated;
 pub mod docs;
+pub mod header_merge;
 pub mod path_encoding;
 pub mod redacted_debug;
 pub mod runtime_send;
 pub mod schemars;
+pub mod url;
 
 pub(crate) fn header(rel: &str) -> String {
     format!(
@@ -50,8 +52,10 @@ pub(crate) fn client(
     deprecated::mark(&mut file, ops);
     syn::visit_mut::VisitMut::visit_file_mut(&mut path_encoding::CheckedPathEncoding, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut api_version::DropApiVersion, &mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut header_merge::NoEmptyHeaderMerge, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut schemars::OptionalSchemars, &mut file);
     runtime_send::RuntimeSend::apply(&mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut url::ParsedBase, &mut file);
     runtime_send::private_constructors(&mut file);
     for op in ops.iter().filter(|o| !o.secret_params.is_empty()) {
         redacted_debug::redacted_debug(&mut file, &pascal_case(&op.id), &op.secret_params);
