@@ -28,7 +28,14 @@ struct Shared {
     /// A refresh token kept for the session (NuExtract).
     refresh_token: RwLock<Option<Secret>>,
     session: RwLock<Option<Arc<Session>>>,
+    /// Request URLs built lately, by path: most calls repeat a path (an
+    /// operation without path parameters always does), and cloning a parsed
+    /// URL costs a fraction of setting a path, which parses it.
+    urls: RwLock<Vec<(String, reqwest::Url)>>,
 }
+
+/// How many URLs [`Shared::urls`] keeps.
+const URL_CACHE: usize = 16;
 
 /// The inner value of every generated `Client`: its credentials and the
 /// per-request behaviour the generator cannot express.
@@ -102,6 +109,12 @@ impl Runtime {
                 "the client has no base URL: build it with `Client::from_config`".into(),
             ));
         };
+        {
+            let cache = self.shared.urls.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, url)) = cache.iter().find(|(p, _)| p == path) {
+                return Ok(url.clone());
+            }
+        }
         let mut url = base.clone();
         let prefix = base.path().trim_end_matches('/');
         if prefix.is_empty() {
@@ -109,6 +122,11 @@ impl Runtime {
         } else {
             url.set_path(&format!("{prefix}{path}"));
         }
+        let mut cache = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= URL_CACHE {
+            cache.remove(0);
+        }
+        cache.push((path.to_string(), url.clone()));
         Ok(url)
     }
 
@@ -486,5 +504,30 @@ pub fn session_error<E: fmt::Debug>(e: Error<E>) -> SessionError {
     match e {
         Error::Session(s) => s,
         other => SessionError::from_error(&other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Config;
+
+    #[test]
+    fn urls_keep_the_base_path_and_repeat_from_the_cache() {
+        let (_, _, rt) = Config::new()
+            .base_url("https://h.example/api/v0-1/")
+            .build(None)
+            .unwrap();
+        let a = rt.url::<()>("/auth/token/a%20b").unwrap();
+        assert_eq!(a.as_str(), "https://h.example/api/v0-1/auth/token/a%20b");
+        let again = rt.url::<()>("/auth/token/a%20b").unwrap();
+        assert_eq!(a, again);
+        let other = rt.url::<()>("/auth").unwrap();
+        assert_eq!(other.as_str(), "https://h.example/api/v0-1/auth");
+        for i in 0..40 {
+            let u = rt.url::<()>(&format!("/x/{i}")).unwrap();
+            assert_eq!(u.path(), format!("/api/v0-1/x/{i}"));
+        }
+        let (_, _, root) = Config::new().base_url("http://h").build(None).unwrap();
+        assert_eq!(root.url::<()>("/a/").unwrap().as_str(), "http://h/a/");
     }
 }

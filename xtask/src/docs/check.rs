@@ -475,7 +475,7 @@ pub fn run(root: &Path, docs_dir: &Path) -> Result<String, String> {
         let flavour = parse(page).map(|p| p.flavour);
         match check(&rel, &doc, page) {
             Ok(n) => report.push_str(&format!(
-                "{rel}: matches {file} ({:?}), {n} declared departure(s)\n",
+                "{rel}: matches {file} ({}), {n} declared departure(s)\n",
                 flavour
                     .map_err(drop)
                     .map_or(String::new(), |f| format!("{f:?}"))
