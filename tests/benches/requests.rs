@@ -358,9 +358,13 @@ fn main() {
                 run(t, 2_000.min(calls), concurrent).await;
             }
             let mut results: Vec<Vec<Run>> = targets.iter().map(|_| Vec::new()).collect();
-            for _ in 0..rounds {
-                for (i, (_, _, t)) in targets.iter().enumerate() {
-                    results[i].push(run(t, calls, concurrent).await);
+            // The order rotates each round (and reverses every other), so
+            // that no client always runs first or always follows the same one.
+            for round in 0..rounds {
+                let n = targets.len();
+                for k in 0..n {
+                    let i = if round % 2 == 0 { (k + round) % n } else { (n - 1 - k + round) % n };
+                    results[i].push(run(&targets[i].2, calls, concurrent).await);
                 }
             }
             println!("\n{mode}:");
