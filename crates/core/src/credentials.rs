@@ -29,7 +29,7 @@ pub struct Operation {
     pub path: &'static str,
     /// The header of the operation's idempotency-key parameter, if it has
     /// one: a POST without a caller's key gets `auto_<uuid v4>`.
-    pub idempotency_key: Option<&'static str>,
+    pub idempotency_key: Option<HeaderName>,
     /// Security schemes whose credentials are sent with this operation.
     pub schemes: &'static [&'static str],
     /// The server answers some statuses with `text/plain`; decode those

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
 /// The retry policy of a client, set with `Config::retry`.
@@ -102,7 +102,11 @@ impl Retry {
 /// definition; a POST only with an idempotency key, which makes the server
 /// answer a repeat with the first result. A login or token POST has no key
 /// and is never repeated.
-pub(crate) fn safe_to_repeat(method: &Method, headers: &HeaderMap, key: Option<&str>) -> bool {
+pub(crate) fn safe_to_repeat(
+    method: &Method,
+    headers: &HeaderMap,
+    key: Option<&HeaderName>,
+) -> bool {
     match *method {
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => true,
         _ => key.is_some_and(|k| headers.contains_key(k)),
@@ -141,11 +145,20 @@ fn random_fraction() -> f64 {
     (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A version 4 UUID (RFC 9562). Its 122 random bits come from a generator
-/// seeded once per process from the OS and stepped per key (SplitMix64):
-/// keys never repeat within a process and do not collide across processes,
-/// which is what an idempotency key needs, without a system call per call.
-pub(crate) fn uuid_v4() -> String {
+/// The key a keyless POST gets: `auto_` and a version 4 UUID (RFC 9562).
+/// Its 122 random bits come from a generator seeded once per process from
+/// the OS and stepped per key (SplitMix64): keys never repeat within a
+/// process and do not collide across processes, which is what an
+/// idempotency key needs, without a system call per call.
+pub(crate) fn auto_idempotency_key() -> HeaderValue {
+    let mut key = *b"auto_00000000-0000-0000-0000-000000000000";
+    key[5..].copy_from_slice(&uuid_v4());
+    // Hex digits and dashes only: always a valid header value.
+    HeaderValue::from_bytes(&key).unwrap_or(HeaderValue::from_static("auto"))
+}
+
+/// A version 4 UUID in its 36-character text form.
+fn uuid_v4() -> [u8; 36] {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
     static SEED: OnceLock<u64> = OnceLock::new();
@@ -174,13 +187,15 @@ pub(crate) fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(36);
+    let mut out = *b"00000000-0000-0000-0000-000000000000";
+    let mut at = 0;
     for (i, x) in b.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
+            at += 1;
         }
-        out.push(HEX[usize::from(x >> 4)] as char);
-        out.push(HEX[usize::from(x & 0xf)] as char);
+        out[at] = HEX[usize::from(x >> 4)];
+        out[at + 1] = HEX[usize::from(x & 0xf)];
+        at += 2;
     }
     out
 }
@@ -188,7 +203,6 @@ pub(crate) fn uuid_v4() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     #[test]
     fn backoff_grows_and_is_capped() {
@@ -232,9 +246,10 @@ mod tests {
         assert!(safe_to_repeat(&Method::GET, &h, None));
         assert!(safe_to_repeat(&Method::DELETE, &h, None));
         assert!(!safe_to_repeat(&Method::POST, &h, None));
-        assert!(!safe_to_repeat(&Method::POST, &h, Some("idempotency-key")));
+        let key = HeaderName::from_static("idempotency-key");
+        assert!(!safe_to_repeat(&Method::POST, &h, Some(&key)));
         h.insert("idempotency-key", HeaderValue::from_static("k"));
-        assert!(safe_to_repeat(&Method::POST, &h, Some("idempotency-key")));
+        assert!(safe_to_repeat(&Method::POST, &h, Some(&key)));
         for s in [400, 401, 403, 404, 409, 422] {
             assert!(!retryable_status(StatusCode::from_u16(s).unwrap()));
         }
@@ -242,11 +257,20 @@ mod tests {
 
     #[test]
     fn uuids_are_version_4_and_differ() {
-        let a = uuid_v4();
-        let b = uuid_v4();
+        let a = auto_idempotency_key();
+        let b = auto_idempotency_key();
         assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
-        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        let a = a.to_str().unwrap();
+        assert_eq!(a.len(), 41);
+        let uuid = a.strip_prefix("auto_").unwrap();
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{a}");
+        assert!(
+            uuid.bytes()
+                .all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+            "{a}"
+        );
+        assert_eq!(&uuid[14..15], "4");
+        assert!(matches!(&uuid[19..20], "8" | "9" | "a" | "b"), "{a}");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderName, HeaderValue, ACCEPT, LOCATION};
+use reqwest::header::{HeaderValue, ACCEPT, LOCATION};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
@@ -16,6 +16,9 @@ use crate::error::{Attempts, Error, Redirect, Transport};
 use crate::retry::{self, Retry};
 use crate::session::{Refresher, Session, SessionError};
 use crate::{trace, Secret};
+
+/// The runtime's own failures, before a service's error body type is known.
+type Untyped = Error<std::convert::Infallible>;
 
 const ACCEPT_JSON_OR_TEXT: HeaderValue = HeaderValue::from_static("application/json, text/plain");
 
@@ -269,12 +272,12 @@ impl Runtime {
     }
 
     /// Attaches the credentials `op` needs (marked sensitive).
-    fn authorize<E>(
+    fn authorize(
         &self,
         table: &AuthTable,
         op: &Operation,
         request: &mut reqwest::Request,
-    ) -> Result<(), Error<E>> {
+    ) -> Result<(), Untyped> {
         let headers = request.headers_mut();
         for &scheme_name in op.schemes {
             let Some(scheme) = table.scheme(scheme_name) else {
@@ -315,6 +318,21 @@ impl Runtime {
         build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
         operation_id: &str,
     ) -> Result<reqwest::Response, Error<E>> {
+        // The loop itself is not generic over the service's error type: one
+        // copy of it in a program, however many services and operations.
+        let build = || build().map_err(Error::map_body);
+        self.send_any(table, http, &build, operation_id)
+            .await
+            .map_err(Error::map_body)
+    }
+
+    async fn send_any(
+        &self,
+        table: &AuthTable,
+        http: &reqwest::Client,
+        build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
+        operation_id: &str,
+    ) -> Result<reqwest::Response, Untyped> {
         let Some(op) = table.operation(operation_id) else {
             return Err(Error::InvalidRequest(format!(
                 "operation `{operation_id}` is not in the spec"
@@ -337,14 +355,14 @@ impl Runtime {
         result
     }
 
-    async fn send_op<E>(
+    async fn send_op(
         &self,
         table: &AuthTable,
         op: &Operation,
         http: &reqwest::Client,
-        build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
+        build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
         span: &tracing::Span,
-    ) -> Result<reqwest::Response, Error<E>> {
+    ) -> Result<reqwest::Response, Untyped> {
         // Taken lazily: only a session, a retry or a deadline needs it.
         let mut started: Option<Instant> = None;
         let session = self
@@ -372,22 +390,20 @@ impl Runtime {
                 span.record("attempt", attempt);
             }
             let mut request = build()?;
-            if let Some(key) = op.idempotency_key {
+            if let Some(key) = &op.idempotency_key {
                 if request.method() == reqwest::Method::POST && !request.headers().contains_key(key)
                 {
-                    let value = auto_key.get_or_insert_with(|| {
-                        HeaderValue::from_str(&format!("auto_{}", retry::uuid_v4()))
-                            .unwrap_or(HeaderValue::from_static("auto"))
-                    });
-                    request
-                        .headers_mut()
-                        .insert(HeaderName::from_static(key), value.clone());
+                    let value = auto_key.get_or_insert_with(retry::auto_idempotency_key);
+                    request.headers_mut().insert(key.clone(), value.clone());
                 }
             }
             let seen = self.credential_generation();
             self.authorize(table, op, &mut request)?;
-            let safe =
-                retry::safe_to_repeat(request.method(), request.headers(), op.idempotency_key);
+            let safe = retry::safe_to_repeat(
+                request.method(),
+                request.headers(),
+                op.idempotency_key.as_ref(),
+            );
             let sent_to = origin(&request);
             let response = match http.execute(request).await {
                 Ok(r) => r,
@@ -426,7 +442,7 @@ impl Runtime {
                     let since = *started.get_or_insert_with(Instant::now);
                     s.refresh(self, http, seen, since)
                         .await
-                        .map_err(|e| Error::<E>::Session(e).with_attempts(attempt))?;
+                        .map_err(|e| Error::Session(e).with_attempts(attempt))?;
                     continue;
                 }
             }
@@ -452,13 +468,13 @@ impl Runtime {
     }
 
     /// The checks and rewrites of a final answer.
-    async fn finish<E>(
+    async fn finish(
         &self,
         op: &Operation,
         mut response: reqwest::Response,
         attempt: u32,
         origin: Option<&str>,
-    ) -> Result<reqwest::Response, Error<E>> {
+    ) -> Result<reqwest::Response, Untyped> {
         let status = response.status();
         if status.is_redirection() {
             // Only the origin is kept: the target's path or query may echo

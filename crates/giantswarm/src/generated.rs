@@ -483,18 +483,6 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
                 let url = client.inner.url("/v4/auth-tokens/")?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
-                if let Some(value) = &x_giant_swarm_activity {
-                    header_map
-                        .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
-                }
-                if let Some(value) = &x_giant_swarm_cmd_line {
-                    header_map
-                        .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
-                }
-                if let Some(value) = &x_request_id {
-                    header_map.append("X-Request-ID", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -504,8 +492,41 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &x_giant_swarm_activity {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "x-giant-swarm-activity",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                if let Some(value) = &x_giant_swarm_cmd_line {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "x-giant-swarm-cmdline",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                if let Some(value) = &x_request_id {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("x-request-id")
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -601,18 +622,6 @@ pub mod builder {
             let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::V4GenericResponse>> {
                 let url = client.inner.url("/v4/auth-tokens/")?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
-                if let Some(value) = &x_giant_swarm_activity {
-                    header_map
-                        .append("X-Giant-Swarm-Activity", value.to_string().try_into()?);
-                }
-                if let Some(value) = &x_giant_swarm_cmd_line {
-                    header_map
-                        .append("X-Giant-Swarm-CmdLine", value.to_string().try_into()?);
-                }
-                if let Some(value) = &x_request_id {
-                    header_map.append("X-Request-ID", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -621,8 +630,41 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &x_giant_swarm_activity {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "x-giant-swarm-activity",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                if let Some(value) = &x_giant_swarm_cmd_line {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "x-giant-swarm-cmdline",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                if let Some(value) = &x_request_id {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("x-request-id")
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -652,29 +694,30 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "giantswarm ",
     },
 ];
+static OPERATIONS: [authapi_core::Operation; 2usize] = [
+    authapi_core::Operation {
+        id: "create_auth_token",
+        method: "POST",
+        path: "/v4/auth-tokens/",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "delete_auth_token",
+        method: "DELETE",
+        path: "/v4/auth-tokens/",
+        idempotency_key: None,
+        schemes: &["AuthorizationHeaderToken"],
+        text_plain: false,
+        redact_url: false,
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     service: "giantswarm",
     schemes: &SCHEMES,
-    operations: &[
-        authapi_core::Operation {
-            id: "create_auth_token",
-            method: "POST",
-            path: "/v4/auth-tokens/",
-            idempotency_key: None,
-            schemes: &[],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "delete_auth_token",
-            method: "DELETE",
-            path: "/v4/auth-tokens/",
-            idempotency_key: None,
-            schemes: &["AuthorizationHeaderToken"],
-            text_plain: false,
-            redact_url: false,
-        },
-    ],
+    operations: &OPERATIONS,
 };
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {

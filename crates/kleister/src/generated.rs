@@ -646,38 +646,39 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "",
     },
 ];
+static OPERATIONS: [authapi_core::Operation; 3usize] = [
+    authapi_core::Operation {
+        id: "login_user",
+        method: "POST",
+        path: "/auth/login",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "refresh_auth",
+        method: "GET",
+        path: "/auth/refresh",
+        idempotency_key: None,
+        schemes: &["HeaderAuth"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "verify_auth",
+        method: "GET",
+        path: "/auth/verify/{token}",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: true,
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     service: "kleister",
     schemes: &SCHEMES,
-    operations: &[
-        authapi_core::Operation {
-            id: "login_user",
-            method: "POST",
-            path: "/auth/login",
-            idempotency_key: None,
-            schemes: &[],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "refresh_auth",
-            method: "GET",
-            path: "/auth/refresh",
-            idempotency_key: None,
-            schemes: &["HeaderAuth"],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "verify_auth",
-            method: "GET",
-            path: "/auth/verify/{token}",
-            idempotency_key: None,
-            schemes: &[],
-            text_plain: false,
-            redact_url: true,
-        },
-    ],
+    operations: &OPERATIONS,
 };
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {

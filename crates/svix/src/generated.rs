@@ -789,10 +789,6 @@ pub mod builder {
                             authapi_core::encode_path(& app_id.to_string()) ?
                         ),
                     )?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                if let Some(value) = &idempotency_key {
-                    header_map.append("idempotency-key", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -802,8 +798,19 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -917,10 +924,6 @@ pub mod builder {
                             authapi_core::encode_path(& app_id.to_string()) ?
                         ),
                     )?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                if let Some(value) = &idempotency_key {
-                    header_map.append("idempotency-key", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -930,8 +933,19 @@ pub mod builder {
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
                     .json(&body)
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -1011,10 +1025,6 @@ pub mod builder {
                             authapi_core::encode_path(& app_id.to_string()) ?
                         ),
                     )?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                if let Some(value) = &idempotency_key {
-                    header_map.append("idempotency-key", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1023,8 +1033,19 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -1079,10 +1100,6 @@ pub mod builder {
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
                 let url = client.inner.url("/api/v1/auth/logout/")?;
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                if let Some(value) = &idempotency_key {
-                    header_map.append("idempotency-key", value.to_string().try_into()?);
-                }
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1091,8 +1108,19 @@ pub mod builder {
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     )
-                    .headers(header_map)
                     .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .append(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
                 Ok(request)
             };
             let response = client
@@ -1127,47 +1155,56 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "Bearer ",
     },
 ];
+static OPERATIONS: [authapi_core::Operation; 4usize] = [
+    authapi_core::Operation {
+        id: "app_portal_access",
+        method: "POST",
+        path: "/api/v1/auth/app-portal-access/{app_id}/",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "expire_all",
+        method: "POST",
+        path: "/api/v1/auth/app/{app_id}/expire-all/",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "dashboard_access",
+        method: "POST",
+        path: "/api/v1/auth/dashboard-access/{app_id}/",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "logout",
+        method: "POST",
+        path: "/api/v1/auth/logout/",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     service: "svix",
     schemes: &SCHEMES,
-    operations: &[
-        authapi_core::Operation {
-            id: "app_portal_access",
-            method: "POST",
-            path: "/api/v1/auth/app-portal-access/{app_id}/",
-            idempotency_key: Some("idempotency-key"),
-            schemes: &["HTTPBearer"],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "expire_all",
-            method: "POST",
-            path: "/api/v1/auth/app/{app_id}/expire-all/",
-            idempotency_key: Some("idempotency-key"),
-            schemes: &["HTTPBearer"],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "dashboard_access",
-            method: "POST",
-            path: "/api/v1/auth/dashboard-access/{app_id}/",
-            idempotency_key: Some("idempotency-key"),
-            schemes: &["HTTPBearer"],
-            text_plain: false,
-            redact_url: false,
-        },
-        authapi_core::Operation {
-            id: "logout",
-            method: "POST",
-            path: "/api/v1/auth/logout/",
-            idempotency_key: Some("idempotency-key"),
-            schemes: &["HTTPBearer"],
-            text_plain: false,
-            redact_url: false,
-        },
-    ],
+    operations: &OPERATIONS,
 };
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {

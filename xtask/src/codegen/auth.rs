@@ -70,7 +70,8 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
         let method = op.method.to_uppercase();
         let path = &op.path;
         let idempotency_key = match &op.idempotency_key {
-            Some(k) => quote!(Some(#k)),
+            // Lower case (spec.rs): `from_static` is checked at compile time.
+            Some(k) => quote!(Some(reqwest::header::HeaderName::from_static(#k))),
             None => quote!(None),
         };
         operations.push(quote!(authapi_core::Operation {
@@ -85,6 +86,7 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
     }
 
     let n_schemes = schemes.len();
+    let n_operations = operations.len();
     let glue: syn::File = syn::parse_quote! {
         /// The service's documented base URL; `None` when it has no fixed host.
         pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
@@ -93,10 +95,14 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
         /// each scheme travels and which schemes each operation sends.
         static SCHEMES: [authapi_core::Scheme; #n_schemes] = [#(#schemes),*];
 
+        // A named static: an operation's header name cannot live in a
+        // promoted `&[...]` constant.
+        static OPERATIONS: [authapi_core::Operation; #n_operations] = [#(#operations),*];
+
         pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
             service: #service,
             schemes: &SCHEMES,
-            operations: &[#(#operations),*],
+            operations: &OPERATIONS,
         };
 
         // Every `send()` calls `authapi_core::Runtime::send` directly; the

@@ -11,7 +11,7 @@ pub mod aliases;
 pub mod api_version;
 pub mod deprecated;
 pub mod docs;
-pub mod header_merge;
+pub mod header_params;
 pub mod path_encoding;
 pub mod redacted_debug;
 pub mod runtime_send;
@@ -52,7 +52,7 @@ pub(crate) fn client(
     deprecated::mark(&mut file, ops);
     syn::visit_mut::VisitMut::visit_file_mut(&mut path_encoding::CheckedPathEncoding, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut api_version::DropApiVersion, &mut file);
-    syn::visit_mut::VisitMut::visit_file_mut(&mut header_merge::NoEmptyHeaderMerge, &mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut header_params::HeaderParams, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut schemars::OptionalSchemars, &mut file);
     runtime_send::RuntimeSend::apply(&mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut url::ParsedBase, &mut file);
