@@ -31,6 +31,8 @@ struct Failure {
     status: Option<u16>,
     attempts: u32,
     connect: bool,
+    deadline: bool,
+    timeout: bool,
 }
 
 fn failure<E: std::fmt::Debug + 'static>(e: svix::Error<E>) -> Failure {
@@ -38,6 +40,8 @@ fn failure<E: std::fmt::Debug + 'static>(e: svix::Error<E>) -> Failure {
         status: e.status().map(|s| s.as_u16()),
         attempts: e.attempts(),
         connect: e.is_connect(),
+        deadline: matches!(e, svix::Error::Deadline(_)),
+        timeout: e.is_timeout(),
     }
 }
 
@@ -240,6 +244,27 @@ async fn retry_after_beyond_the_cap_or_deadline_fails_at_once() {
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_millis(900));
     assert_eq!((f.status, f.attempts), (Some(503), 1));
+}
+
+/// A deadline bounds the whole call, an attempt in flight included: a server
+/// that never answers cannot hold it for the 5 s request timeout.
+#[tokio::test]
+async fn a_deadline_cuts_off_an_attempt_in_flight() {
+    for s in ALL {
+        let server = RawServer::start(Behaviour::Hang).await;
+        let retry = Retry::new().deadline(Duration::from_millis(300));
+        let started = Instant::now();
+        let f = safe_call(s, config(&server.base_url, retry))
+            .await
+            .unwrap_err();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+            "{s:?}: {took:?}"
+        );
+        assert!(f.deadline && f.timeout, "{s:?}");
+        assert_eq!((f.status, f.attempts), (None, 1), "{s:?}");
+    }
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use authapi::{glowmarkt, kleister, nuextract, Config, Retry};
@@ -25,6 +25,8 @@ struct Counts {
     login: AtomicUsize,
     refresh: AtomicUsize,
     protected: AtomicUsize,
+    /// The refresh tokens NuExtract refreshes were sent with, in order.
+    refresh_tokens: Mutex<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,14 +91,23 @@ async fn fake(
                         );
                         return (200, json, body);
                     }
-                    counts.refresh.fetch_add(1, Ordering::SeqCst);
-                    assert!(req.contains(r#""token":"r1""#), "{req}");
+                    let n = counts.refresh.fetch_add(1, Ordering::SeqCst) + 1;
+                    let sent = req
+                        .split(r#""token":""#)
+                        .nth(1)
+                        .and_then(|rest| rest.split('"').next())
+                        .unwrap_or_default();
+                    counts.refresh_tokens.lock().unwrap().push(sent.to_string());
                     if refresh_status != 200 {
                         let body = r#"{"code":"unauthorized","message":"refresh token expired"}"#;
                         return (refresh_status, "x-delay-ms: 100\r\n".into(), body.into());
                     }
-                    let body = r#"{"token":"new","expiresIn":3600,"refreshToken":"r2"}"#;
-                    (200, "x-delay-ms: 100\r\n".into(), body.into())
+                    // Each refresh hands out the next refresh token.
+                    let body = format!(
+                        r#"{{"token":"new","expiresIn":3600,"refreshToken":"r{}"}}"#,
+                        n + 1
+                    );
+                    (200, "x-delay-ms: 100\r\n".into(), body)
                 } else {
                     counts.protected.fetch_add(1, Ordering::SeqCst);
                     let token = header(req, "authorization").unwrap_or_default();
@@ -167,6 +178,24 @@ async fn protected(c: &Client) -> Result<(), (String, Option<u16>)> {
     match c {
         Client::Glowmarkt(c) => out(c.delete_token().send().await),
         Client::NuExtract(c) => out(c.current_user().send().await),
+    }
+}
+
+impl Client {
+    fn clear_token(&self) {
+        match self {
+            Client::Glowmarkt(c) => c.clear_token(),
+            Client::NuExtract(c) => c.clear_token(),
+        }
+    }
+}
+
+/// Waits (up to 2 s) until the fake has seen `n` refreshes.
+async fn refreshes_reach(counts: &Counts, n: usize) {
+    let started = Instant::now();
+    while counts.refresh.load(Ordering::SeqCst) < n {
+        assert!(started.elapsed() < Duration::from_secs(2), "no refresh");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -273,6 +302,55 @@ async fn without_opt_in_nothing_refreshes() {
         assert_eq!(counts.protected.load(Ordering::SeqCst), 1);
         assert_eq!(counts.refresh.load(Ordering::SeqCst), 0);
     }
+}
+
+/// A logout (`clear_token`) while an automatic refresh is in flight is not
+/// undone when the refresh answers: its token is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_cleared_during_a_refresh_stays_cleared() {
+    for service in [Service::Glowmarkt, Service::NuExtract] {
+        let counts = Arc::new(Counts::default());
+        let server = fake(service, 5, 200, &["new"], counts.clone()).await;
+        let c = logged_in(service, &server.base_url, true).await;
+        let call = tokio::spawn({
+            let c = c.clone();
+            async move { protected(&c).await }
+        });
+        // The refresh answers after 100 ms: log out in the meantime.
+        refreshes_reach(&counts, 1).await;
+        c.clear_token();
+        let (kind, _) = call.await.unwrap().unwrap_err();
+        assert!(kind.starts_with("Session"), "{service:?}: {kind}");
+        let (kind, _) = protected(&c).await.unwrap_err();
+        assert!(kind.contains("credential"), "{service:?}: {kind}");
+        assert_eq!(counts.protected.load(Ordering::SeqCst), 0, "{service:?}");
+        assert_eq!(counts.refresh.load(Ordering::SeqCst), 1, "{service:?}");
+    }
+}
+
+/// A manual `refresh()` and the session's own never run at once: each
+/// refresh token is spent once (a service that detects reuse would revoke
+/// the whole session).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_and_an_automatic_refresh_never_spend_a_refresh_token_twice() {
+    let counts = Arc::new(Counts::default());
+    let server = fake(Service::NuExtract, 5, 200, &["new"], counts.clone()).await;
+    let c = logged_in(Service::NuExtract, &server.base_url, true).await;
+    let Client::NuExtract(n) = c.clone() else {
+        unreachable!()
+    };
+    let auto = tokio::spawn({
+        let c = c.clone();
+        async move { protected(&c).await }
+    });
+    let manual = tokio::spawn(async move { n.refresh().await.map(drop) });
+    auto.await.unwrap().unwrap();
+    manual.await.unwrap().unwrap();
+    let sent = counts.refresh_tokens.lock().unwrap().clone();
+    let mut unique = sent.clone();
+    unique.dedup();
+    assert_eq!(sent, unique, "a refresh token was spent twice");
+    assert_eq!(sent.first().map(String::as_str), Some("r1"));
 }
 
 /// Kleister sends its token only to `refresh_auth` itself, so its session

@@ -22,9 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub use authapi_core::{
-    http_client_builder, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
-};
+pub use authapi_core::{Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError};
 
 #[cfg(feature = "giantswarm")]
 pub use authapi_giantswarm as giantswarm;

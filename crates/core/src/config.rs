@@ -1,6 +1,7 @@
 //! Building a client: base URL, timeouts, TLS provider, redirect policy.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::retry::Retry;
@@ -76,6 +77,9 @@ impl std::error::Error for ConfigError {
     }
 }
 
+/// A caller's change to the `reqwest::ClientBuilder` (see [`Config::http`]).
+type Customise = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// Client configuration shared by every service crate.
 #[derive(Clone)]
 pub struct Config {
@@ -83,7 +87,7 @@ pub struct Config {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
-    http_client: Option<reqwest::Client>,
+    http: Option<Customise>,
     max_response_bytes: usize,
     retry: Retry,
     tracing: bool,
@@ -96,7 +100,7 @@ impl Default for Config {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: concat!("authapi/", env!("CARGO_PKG_VERSION")).to_string(),
-            http_client: None,
+            http: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: Retry::default(),
             tracing: true,
@@ -111,10 +115,7 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
-            .field(
-                "http_client",
-                &self.http_client.as_ref().map(|_| "caller's"),
-            )
+            .field("http", &self.http.as_ref().map(|_| "customised"))
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("tracing", &self.tracing)
@@ -155,15 +156,23 @@ impl Config {
         self
     }
 
-    /// Use this `reqwest::Client` (proxies, custom roots, a connection pool
-    /// shared with the rest of the program). Its own timeouts, user agent
-    /// and **redirect policy** then apply instead of this `Config`'s: a
-    /// client that follows redirects can carry credentials to another
-    /// origin. Start from [`http_client_builder`], which refuses redirects
-    /// and installs the TLS provider (a `reqwest::Client` built in a
-    /// process with no rustls provider panics inside reqwest).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Customises the `reqwest::ClientBuilder` the client is built from:
+    /// proxies, extra root certificates, a local address, pool settings.
+    /// `f` receives authapi's builder, with this `Config`'s timeouts and
+    /// user agent already set, and may change them too. After it returns,
+    /// redirects are turned off and `Referer` with them, whatever `f` did:
+    /// a followed redirect could carry a credential to another origin, and
+    /// no customisation may allow that.
+    ///
+    /// ```
+    /// # use authapi_core::Config;
+    /// let config = Config::new().http(|b| b.pool_max_idle_per_host(4));
+    /// ```
+    pub fn http(
+        mut self,
+        f: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http = Some(Arc::new(f));
         self
     }
 
@@ -205,37 +214,32 @@ impl Config {
             url: redact_userinfo(&base),
             reason: e.to_string(),
         })?;
-        let http = match &self.http_client {
-            Some(client) => client.clone(),
-            None => http_client_builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent.as_str())
-                .build()
-                .map_err(ConfigError::Http)?,
-        };
-        let runtime = Runtime::new(
-            self.max_response_bytes,
-            self.retry.clone(),
-            self.tracing,
-            self.http_client.is_some(),
-        )
-        .with_base(parsed);
+        let mut builder = http_client_builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent.as_str());
+        if let Some(f) = &self.http {
+            builder = f(builder);
+        }
+        let http = no_redirects(builder).build().map_err(ConfigError::Http)?;
+        let runtime = Runtime::new(self.max_response_bytes, self.retry.clone(), self.tracing)
+            .with_base(parsed);
         Ok((base, http, runtime))
     }
 }
 
-/// The `reqwest::ClientBuilder` authapi builds its own clients from: no
-/// redirect is ever followed, no `Referer` is sent, and the TLS provider is
-/// installed, so `build()` cannot panic. Customise it (proxy, roots) and
-/// pass the result to [`Config::http_client`].
-pub fn http_client_builder() -> reqwest::ClientBuilder {
+/// The `reqwest::ClientBuilder` every client is built from, with the TLS
+/// provider installed, so `build()` cannot panic.
+fn http_client_builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
-    reqwest::Client::builder()
+    no_redirects(reqwest::Client::builder())
+}
+
+/// No redirect is ever followed and no `Referer` sent.
+fn no_redirects(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
-        .timeout(DEFAULT_TIMEOUT)
-        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
 }
 
 /// Checks a base URL and removes trailing slashes: operation paths are
@@ -247,10 +251,8 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "scheme `{}` is not http or https",
-            parsed.scheme()
-        )));
+        // Not echoed: without `://`, the "scheme" may be a user name.
+        return Err(invalid("the scheme is not http or https".into()));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid(
@@ -265,7 +267,10 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 /// its last `@`, since a password may hold `/`, `?` or `#`.
 pub fn redact_userinfo(url: &str) -> String {
     if let Ok(parsed) = reqwest::Url::parse(url) {
-        if parsed.username().is_empty() && parsed.password().is_none() {
+        // Only an http(s) URL says for sure where its userinfo is:
+        // `user:pass@host` without a scheme parses with `user` as the scheme.
+        let web = matches!(parsed.scheme(), "http" | "https");
+        if web && parsed.username().is_empty() && parsed.password().is_none() {
             return url.to_string();
         }
     }
@@ -312,5 +317,18 @@ mod tests {
         assert!(!r.contains("ab/cd"), "{r}");
         let e = normalize_base_url("ftp://user:hunter2@x").unwrap_err();
         assert!(!format!("{e} {e:?}").contains("hunter2"));
+        // The scheme forgotten: `admin` would parse as the scheme.
+        assert_eq!(
+            redact_userinfo("admin:hunter2@api.example.com"),
+            "<redacted>@api.example.com"
+        );
+        let e = normalize_base_url("admin:hunter2@api.example.com").unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("admin"),
+            "{shown}"
+        );
+        let c = Config::new().base_url("admin:hunter2@api.example.com");
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

@@ -95,6 +95,28 @@ impl Credentials {
             .map(|(_, v)| v.clone())
     }
 
+    /// Stores `value` for `scheme`, running `with` (the expiry, the refresh
+    /// token) under the same lock first, unless `expected` is a generation
+    /// the credentials have moved past: a refresh that started before a
+    /// `clear_token` or `set_token` must not undo it.
+    pub(crate) fn set_if(
+        &self,
+        scheme: &'static str,
+        value: HeaderValue,
+        expected: Option<u64>,
+        with: impl FnOnce(),
+    ) -> bool {
+        let mut guard = self.values.write().unwrap_or_else(|e| e.into_inner());
+        if expected.is_some_and(|g| g != self.generation()) {
+            return false;
+        }
+        with();
+        guard.retain(|(name, _)| *name != scheme);
+        guard.push((scheme, value));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
     pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
         let mut guard = self.values.write().unwrap_or_else(|e| e.into_inner());
         guard.retain(|(name, _)| *name != scheme);

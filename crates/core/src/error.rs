@@ -48,6 +48,17 @@ pub enum Error<E = ()> {
     Session(crate::SessionError),
     /// A helper's own failure, such as a login answer without a token.
     Custom(String),
+    /// The call's [`Retry::deadline`](crate::Retry::deadline) passed, its
+    /// attempts and waits included.
+    Deadline(Deadline),
+}
+
+/// The deadline that passed, and how many attempts had started by then.
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    /// The configured deadline.
+    pub deadline: std::time::Duration,
+    pub(crate) attempts: u32,
 }
 
 impl<E> Error<E> {
@@ -67,6 +78,7 @@ impl<E> Error<E> {
     /// Whether a timeout (connect, or the whole request) ended the call.
     pub fn is_timeout(&self) -> bool {
         match self {
+            Error::Deadline(_) => true,
             Error::CommunicationError(t) => t.error.is_timeout(),
             Error::ResponseBodyError(b) => b.error.is_timeout(),
             _ => false,
@@ -100,6 +112,7 @@ impl<E> Error<E> {
             Error::UnexpectedResponse(r) => r.attempts,
             Error::InvalidResponsePayload(p) => p.attempts,
             Error::ResponseBodyError(b) => b.attempts,
+            Error::Deadline(d) => d.attempts,
         }
     }
 
@@ -113,6 +126,7 @@ impl<E> Error<E> {
             Error::UnexpectedResponse(r) => r.attempts = n,
             Error::InvalidResponsePayload(p) => p.attempts = n,
             Error::ResponseBodyError(b) => b.attempts = n,
+            Error::Deadline(d) => d.attempts = n,
         }
         self
     }
@@ -130,6 +144,7 @@ impl<E> Error<E> {
             Error::ResponseBodyError(b) => Error::ResponseBodyError(b),
             Error::Session(s) => Error::Session(s),
             Error::Custom(m) => Error::Custom(m),
+            Error::Deadline(d) => Error::Deadline(d),
         }
     }
 }
@@ -146,6 +161,11 @@ impl<E> fmt::Display for Error<E> {
             Error::ResponseBodyError(b) => fmt::Display::fmt(b, f),
             Error::Session(s) => fmt::Display::fmt(s, f),
             Error::Custom(m) => f.write_str(m),
+            Error::Deadline(d) => write!(
+                f,
+                "the call's deadline of {:?} passed after {} attempt(s), retries and waits included",
+                d.deadline, d.attempts
+            ),
         }
     }
 }
@@ -164,6 +184,7 @@ impl<E> fmt::Debug for Error<E> {
             Error::ResponseBodyError(b) => f.debug_tuple("ResponseBodyError").field(b).finish(),
             Error::Session(s) => f.debug_tuple("Session").field(s).finish(),
             Error::Custom(m) => f.debug_tuple("Custom").field(m).finish(),
+            Error::Deadline(d) => f.debug_tuple("Deadline").field(d).finish(),
         }
     }
 }

@@ -49,16 +49,16 @@ mod trace;
 
 pub use body::BodyTooLarge;
 pub use config::{
-    http_client_builder, normalize_base_url, redact_userinfo, Config, ConfigError,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    normalize_base_url, redact_userinfo, Config, ConfigError, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use credentials::{header_value, AuthTable, Operation, Scheme};
 pub use error::{
-    decode, service_error, unexpected, BodyError, Error, InvalidPayload, Redirect, ResponseValue,
-    ServiceError, Transport, UnexpectedResponse,
+    decode, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload, Redirect,
+    ResponseValue, ServiceError, Transport, UnexpectedResponse,
 };
 pub use retry::Retry;
-pub use runtime::{session_error, Runtime};
+pub use runtime::{session_error, unix_time, Runtime};
 pub use secret::{Secret, SecretUrl};
 pub use session::{refresher, RefreshFuture, Refresher, SessionError};
 

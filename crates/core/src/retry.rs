@@ -65,11 +65,17 @@ impl Retry {
         self
     }
 
-    /// The whole call, retries and waits included, never takes longer than
-    /// this (a retry that would end past it is not made).
+    /// The whole call, attempts, retries and waits included, never takes
+    /// longer than this, counted from the call's start: a retry whose wait
+    /// would end past it is not made, and an attempt still running when it
+    /// passes is dropped, failing the call with `Error::Deadline`.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
+    }
+
+    pub(crate) fn deadline_of_call(&self) -> Option<Duration> {
+        self.deadline
     }
 
     pub(crate) fn attempts_left(&self, done: u32) -> bool {

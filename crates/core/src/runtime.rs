@@ -3,6 +3,7 @@
 //! the wire.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -51,19 +52,14 @@ pub struct Runtime {
     max_response_bytes: usize,
     retry: Retry,
     tracing: bool,
-    /// The caller's `reqwest::Client` may follow redirects: check where the
-    /// answer came from.
-    foreign_http: bool,
+    /// Set on the runtime a session's refresher gets: the credential
+    /// generation the refresh started from.
+    pub(crate) refresh_from: Option<u64>,
 }
 
 impl Default for Runtime {
     fn default() -> Self {
-        Runtime::new(
-            crate::DEFAULT_MAX_RESPONSE_BYTES,
-            Retry::default(),
-            true,
-            false,
-        )
+        Runtime::new(crate::DEFAULT_MAX_RESPONSE_BYTES, Retry::default(), true)
     }
 }
 
@@ -81,19 +77,14 @@ impl fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    pub(crate) fn new(
-        max_response_bytes: usize,
-        retry: Retry,
-        tracing: bool,
-        foreign_http: bool,
-    ) -> Self {
+    pub(crate) fn new(max_response_bytes: usize, retry: Retry, tracing: bool) -> Self {
         Runtime {
             shared: Arc::default(),
             base: None,
             max_response_bytes,
             retry,
             tracing,
-            foreign_http,
+            refresh_from: None,
         }
     }
 
@@ -107,17 +98,30 @@ impl Runtime {
     /// call parses a whole URL string (scheme, host, IDNA) again.
     #[doc(hidden)]
     pub fn url<E>(&self, path: &str) -> Result<reqwest::Url, Error<E>> {
-        let Some(base) = &self.base else {
-            return Err(Error::InvalidRequest(
-                "the client has no base URL: build it with `Client::from_config`".into(),
-            ));
-        };
         {
             let cache = self.shared.urls.read().unwrap_or_else(|e| e.into_inner());
             if let Some((_, url)) = cache.iter().find(|(p, _)| p == path) {
                 return Ok(url.clone());
             }
         }
+        let url = self.url_uncached(path)?;
+        let mut cache = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= URL_CACHE {
+            cache.remove(0);
+        }
+        cache.push((path.to_string(), url.clone()));
+        Ok(url)
+    }
+
+    /// [`Runtime::url`] without the cache, for a path that holds a secret
+    /// (Kleister's verify token), which must not outlive its call.
+    #[doc(hidden)]
+    pub fn url_uncached<E>(&self, path: &str) -> Result<reqwest::Url, Error<E>> {
+        let Some(base) = &self.base else {
+            return Err(Error::InvalidRequest(
+                "the client has no base URL: build it with `Client::from_config`".into(),
+            ));
+        };
         let mut url = base.clone();
         let prefix = base.path().trim_end_matches('/');
         if prefix.is_empty() {
@@ -125,11 +129,6 @@ impl Runtime {
         } else {
             url.set_path(&format!("{prefix}{path}"));
         }
-        let mut cache = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= URL_CACHE {
-            cache.remove(0);
-        }
-        cache.push((path.to_string(), url.clone()));
         Ok(url)
     }
 
@@ -141,18 +140,7 @@ impl Runtime {
         scheme: &'static str,
         secret: &str,
     ) -> Result<(), ConfigError> {
-        let spec = table
-            .scheme(scheme)
-            .ok_or(ConfigError::UnknownScheme { scheme })?;
-        let value = if spec.prefix.is_empty() {
-            header_value(spec.header.as_str(), secret, true)?
-        } else {
-            header_value(
-                spec.header.as_str(),
-                &format!("{}{}", spec.prefix, secret),
-                true,
-            )?
-        };
+        let value = credential_value(table, scheme, secret)?;
         self.shared.credentials.set(scheme, Some(value));
         Ok(())
     }
@@ -166,17 +154,68 @@ impl Runtime {
         scheme: &'static str,
         token: Option<&Secret>,
     ) -> Result<(), Error<E>> {
+        self.keep_session(table, scheme, token, None, None)
+    }
+
+    /// [`Runtime::keep_credential`] for a session: the token, its expiry
+    /// and the refresh token that came with it (if any) change together,
+    /// so no call sees the new token with the old expiry. Inside an
+    /// automatic refresh, nothing is kept if the client's credentials
+    /// changed since it started (a `clear_token` or `set_token` wins).
+    pub fn keep_session<E>(
+        &self,
+        table: &'static AuthTable,
+        scheme: &'static str,
+        token: Option<&Secret>,
+        expiry: Option<SystemTime>,
+        refresh_token: Option<&Secret>,
+    ) -> Result<(), Error<E>> {
         let token = token.ok_or_else(|| {
             Error::Custom(
                 "the service answered success without a usable token; none was stored".into(),
             )
         })?;
-        self.set_credential(table, scheme, token.expose())
-            .map_err(|e| Error::Custom(e.to_string()))
+        let value = credential_value(table, scheme, token.expose())
+            .map_err(|e| Error::Custom(e.to_string()))?;
+        let kept = self
+            .shared
+            .credentials
+            .set_if(scheme, value, self.refresh_from, || {
+                if expiry.is_some() {
+                    self.set_expiry(expiry);
+                }
+                if let Some(r) = refresh_token {
+                    self.set_refresh_token(Some(r.clone()));
+                }
+            });
+        if kept {
+            Ok(())
+        } else {
+            Err(Error::Custom(
+                "the client's token was cleared or replaced while a refresh ran; \
+                 the refreshed token was not kept"
+                    .into(),
+            ))
+        }
     }
 
-    /// Forgets the secret for `scheme`.
+    /// Holds the session's refresh lock while a caller refreshes by hand,
+    /// so that a manual and an automatic refresh never run at once (each
+    /// would spend the same refresh token). `None` without a session, and
+    /// inside the automatic refresh itself, which already holds it.
+    pub async fn hold_refresh(&self) -> Option<impl Drop> {
+        if self.refresh_from.is_some() {
+            return None;
+        }
+        Some(self.session()?.hold().await)
+    }
+
+    /// Forgets the secret for `scheme` (a session's token), and with it the
+    /// token's expiry and the refresh token kept beside it: after a logout,
+    /// nothing is left to refresh with.
     pub fn clear_credential(&self, scheme: &'static str) {
+        self.set_expiry(None);
+        self.set_refresh_token(None);
         self.shared.credentials.set(scheme, None);
     }
 
@@ -254,10 +293,10 @@ impl Runtime {
         let Some(s) = self.session() else {
             return Ok(());
         };
+        let seen = self.credential_generation();
         if !s.due(self.expiry()) {
             return Ok(());
         }
-        let seen = self.credential_generation();
         s.refresh(self, http, seen, Instant::now())
             .await
             .map_err(Error::Session)
@@ -340,11 +379,11 @@ impl Runtime {
         };
         let span = trace::call_span(self.tracing, table, Some(op), operation_id);
         if span.is_disabled() {
-            return self.send_op(table, op, http, build, &span).await;
+            return self.bounded(table, op, http, build, &span).await;
         }
         let started = Instant::now();
         let result = self
-            .send_op(table, op, http, build, &span)
+            .bounded(table, op, http, build, &span)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -355,7 +394,8 @@ impl Runtime {
         result
     }
 
-    async fn send_op(
+    /// The call, cut off at the retry policy's deadline if it has one.
+    async fn bounded(
         &self,
         table: &AuthTable,
         op: &Operation,
@@ -363,14 +403,41 @@ impl Runtime {
         build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
         span: &tracing::Span,
     ) -> Result<reqwest::Response, Untyped> {
-        // Taken lazily: only a session, a retry or a deadline needs it.
-        let mut started: Option<Instant> = None;
+        let attempts = AtomicU32::new(0);
+        let call = self.send_op(table, op, http, build, span, &attempts);
+        match self.retry.deadline_of_call() {
+            None => call.await,
+            Some(deadline) => tokio::time::timeout(deadline, call)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Deadline(crate::error::Deadline {
+                        deadline,
+                        attempts: attempts.load(Ordering::Relaxed),
+                    }))
+                }),
+        }
+    }
+
+    async fn send_op(
+        &self,
+        table: &AuthTable,
+        op: &Operation,
+        http: &reqwest::Client,
+        build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
+        span: &tracing::Span,
+        attempts: &AtomicU32,
+    ) -> Result<reqwest::Response, Untyped> {
+        // With a deadline, the call's time counts from its start; otherwise
+        // it is taken lazily: only a session or a retry needs it.
+        let mut started: Option<Instant> = self.retry.deadline_of_call().map(|_| Instant::now());
         let session = self
             .session()
             .filter(|s| s.refresh_op != op.id && op.schemes.contains(&s.scheme));
         if let Some(s) = &session {
+            // Read before the expiry: a refresh that lands in between then
+            // shows as a newer generation, not as a second refresh.
+            let seen = self.credential_generation();
             if s.due(self.expiry()) {
-                let seen = self.credential_generation();
                 let since = *started.get_or_insert_with(Instant::now);
                 s.refresh(self, http, seen, since)
                     .await
@@ -380,12 +447,9 @@ impl Runtime {
         let mut auto_key: Option<HeaderValue> = None;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
-        let origin = |r: &reqwest::Request| {
-            self.foreign_http
-                .then(|| r.url().origin().ascii_serialization())
-        };
         loop {
             attempt += 1;
+            attempts.store(attempt, Ordering::Relaxed);
             if !span.is_disabled() {
                 span.record("attempt", attempt);
             }
@@ -404,7 +468,6 @@ impl Runtime {
                 request.headers(),
                 op.idempotency_key.as_ref(),
             );
-            let sent_to = origin(&request);
             let response = match http.execute(request).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -463,7 +526,7 @@ impl Runtime {
                     continue;
                 }
             }
-            return self.finish(op, response, attempt, sent_to.as_deref()).await;
+            return self.finish(op, response, attempt).await;
         }
     }
 
@@ -473,7 +536,6 @@ impl Runtime {
         op: &Operation,
         mut response: reqwest::Response,
         attempt: u32,
-        origin: Option<&str>,
     ) -> Result<reqwest::Response, Untyped> {
         let status = response.status();
         if status.is_redirection() {
@@ -487,18 +549,6 @@ impl Runtime {
                 .map(|u| u.origin().ascii_serialization())
                 .filter(|o| o != "null");
             return Err(Error::Redirect(Redirect::new(status, target)).with_attempts(attempt));
-        }
-        if let Some(origin) = origin {
-            // The caller's client followed a redirect elsewhere: the answer
-            // is not the service's, and nothing from it is kept.
-            let answered = response.url().origin().ascii_serialization();
-            if answered != origin {
-                return Err(Error::Redirect(Redirect::new(
-                    StatusCode::TEMPORARY_REDIRECT,
-                    Some(answered),
-                ))
-                .with_attempts(attempt));
-            }
         }
         response.extensions_mut().insert(Attempts(attempt));
         crate::body::prepare(
@@ -514,6 +564,39 @@ impl Runtime {
     }
 }
 
+/// The header value of `secret` for `scheme`, with the scheme's prefix,
+/// marked sensitive (hidden from `Debug` and HTTP/2 indexing).
+fn credential_value(
+    table: &'static AuthTable,
+    scheme: &'static str,
+    secret: &str,
+) -> Result<HeaderValue, ConfigError> {
+    let spec = table
+        .scheme(scheme)
+        .ok_or(ConfigError::UnknownScheme { scheme })?;
+    if spec.prefix.is_empty() {
+        header_value(spec.header.as_str(), secret, true)
+    } else {
+        header_value(
+            spec.header.as_str(),
+            &format!("{}{}", spec.prefix, secret),
+            true,
+        )
+    }
+}
+
+/// A time `secs` seconds after the Unix epoch (negative: before), or `None`
+/// where the platform's `SystemTime` cannot hold it: a server's date never
+/// panics the client.
+pub fn unix_time(secs: i64) -> Option<SystemTime> {
+    let offset = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(offset)
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(offset)
+    }
+}
+
 /// For a refresher: turns a call's error into the error every waiting call
 /// gets.
 pub fn session_error<E: fmt::Debug>(e: Error<E>) -> SessionError {
@@ -526,6 +609,19 @@ pub fn session_error<E: fmt::Debug>(e: Error<E>) -> SessionError {
 #[cfg(test)]
 mod tests {
     use crate::Config;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn server_dates_never_panic() {
+        assert_eq!(super::unix_time(0), Some(SystemTime::UNIX_EPOCH));
+        assert_eq!(
+            super::unix_time(-1),
+            SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(1))
+        );
+        // Whatever the platform can hold, extremes are an answer, not a panic.
+        let _ = super::unix_time(i64::MAX);
+        let _ = super::unix_time(i64::MIN);
+    }
 
     #[test]
     fn urls_keep_the_base_path_and_repeat_from_the_cache() {
@@ -543,6 +639,13 @@ mod tests {
             let u = rt.url::<()>(&format!("/x/{i}")).unwrap();
             assert_eq!(u.path(), format!("/api/v0-1/x/{i}"));
         }
+        let secret = rt.url_uncached::<()>("/auth/verify/s3cret").unwrap();
+        assert_eq!(secret.path(), "/api/v0-1/auth/verify/s3cret");
+        let cache = rt.shared.urls.read().unwrap();
+        assert!(!cache
+            .iter()
+            .any(|(p, u)| p.contains("s3cret") || u.as_str().contains("s3cret")));
+        drop(cache);
         let (_, _, root) = Config::new().base_url("http://h").build(None).unwrap();
         assert_eq!(root.url::<()>("/a/").unwrap().as_str(), "http://h/a/");
     }

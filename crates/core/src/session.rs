@@ -92,7 +92,7 @@ pub(crate) struct Session {
     refresher: Refresher,
     /// Held while a refresh is in flight; remembers the last failure and
     /// when it happened.
-    flight: tokio::sync::Mutex<Option<(Instant, SessionError)>>,
+    flight: Arc<tokio::sync::Mutex<Option<(Instant, SessionError)>>>,
 }
 
 impl Session {
@@ -107,13 +107,20 @@ impl Session {
             refresh_op,
             margin,
             refresher,
-            flight: tokio::sync::Mutex::new(None),
+            flight: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
     /// Whether a token that expires at `expiry` is due for a refresh.
     pub(crate) fn due(&self, expiry: Option<SystemTime>) -> bool {
-        expiry.is_some_and(|at| at <= SystemTime::now() + self.margin)
+        // A margin too large to add is "always due", never a panic.
+        let horizon = SystemTime::now().checked_add(self.margin);
+        expiry.is_some_and(|at| horizon.is_none_or(|h| at <= h))
+    }
+
+    /// The refresh lock, held by a caller's manual refresh.
+    pub(crate) async fn hold(&self) -> impl Drop {
+        self.flight.clone().lock_owned().await
     }
 
     /// Makes sure the token is newer than generation `seen`, refreshing it
@@ -136,7 +143,11 @@ impl Session {
             }
         }
         tracing::debug!(scheme = self.scheme, "refreshing the session token");
-        match (self.refresher)(rt.clone(), http.clone()).await {
+        // The refresher's runtime knows where the refresh started: what it
+        // keeps is dropped if the credentials changed meanwhile.
+        let mut from = rt.clone();
+        from.refresh_from = Some(seen);
+        match (self.refresher)(from, http.clone()).await {
             Ok(()) => {
                 *last_failure = None;
                 tracing::debug!(scheme = self.scheme, "session token refreshed");

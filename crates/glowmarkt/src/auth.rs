@@ -1,6 +1,6 @@
 //! Credentials for Glowmarkt: the application id and the JWT from login.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error, ResponseValue};
 
@@ -55,6 +55,8 @@ impl Client {
     pub async fn refresh(
         &self,
     ) -> Result<ResponseValue<types::NewTokenResponse>, Error<types::GlowmarktError>> {
+        // Never at the same time as the session's own refresh.
+        let _held = self.inner.hold_refresh().await;
         let renewed = self.new_token().send().await?;
         self.keep(renewed.valid, renewed.token.as_ref(), renewed.exp)?;
         Ok(renewed)
@@ -90,11 +92,7 @@ impl Client {
         exp: Option<i64>,
     ) -> Result<(), Error<types::GlowmarktError>> {
         let token = token.filter(|_| valid != Some(false));
-        self.inner.keep_credential(&AUTH, TOKEN, token)?;
-        let expiry = exp
-            .and_then(|s| u64::try_from(s).ok())
-            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        self.inner.set_expiry(expiry);
-        Ok(())
+        let expiry = exp.and_then(authapi_core::unix_time);
+        self.inner.keep_session(&AUTH, TOKEN, token, expiry, None)
     }
 }

@@ -283,7 +283,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `true` when the calling token was revoked.
+            ///Sets `valid`: `false` on a rejected login or revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -334,7 +334,7 @@ pub mod types {
             }
         }
         impl IsValidRes {
-            ///Sets `valid`: `true` when the calling token was revoked.
+            ///Sets `valid`: Outcome flag of the revocation.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -471,7 +471,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `true` when the calling token was revoked.
+            ///Sets `valid`: `true` when the credentials were accepted.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -538,7 +538,7 @@ pub mod types {
             }
         }
         impl NewTokenResponse {
-            ///Sets `exp`: Token expiry as Unix time in seconds.
+            ///Sets `exp`: Expiry of the new token, Unix seconds.
             pub fn exp<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -566,7 +566,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `valid`: `true` when the calling token was revoked.
+            ///Sets `valid`: Whether a replacement token was issued.
             pub fn valid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -700,7 +700,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `token_id`: GUID of token that is to be deleted
+            ///Sets `token_id`: Identifier to pass to `DELETE /auth/token/{tokenId}`.
             pub fn token_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,

@@ -277,7 +277,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        ///Sets `token_id`: GUID of token that is to be deleted
+        ///Sets `token_id`.
         pub fn token_id(self, value: &str) -> Self {
             let re = regex::Regex::new(&format!("^/auth/token/{}$", value.to_string()))
                 .unwrap();

@@ -1,6 +1,6 @@
 //! Credentials for Kleister: the session token, sent as `X-API-Key` on refresh.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
@@ -41,6 +41,8 @@ impl Client {
 
     /// Calls `refresh_auth` with the stored token and keeps the new one.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
+        // Never at the same time as the session's own refresh.
+        let _held = self.inner.hold_refresh().await;
         let token = self.refresh_auth().send().await?.into_inner();
         self.keep(&token)?;
         Ok(token)
@@ -69,10 +71,8 @@ impl Client {
     }
 
     fn keep(&self, token: &types::AuthToken) -> Result<(), Error<types::GeneralError>> {
+        let expiry = authapi_core::unix_time(token.expires_at.timestamp());
         self.inner
-            .keep_credential(&AUTH, TOKEN, Some(&token.token))?;
-        self.inner
-            .set_expiry(Some(SystemTime::from(token.expires_at)));
-        Ok(())
+            .keep_session(&AUTH, TOKEN, Some(&token.token), expiry, None)
     }
 }

@@ -29,7 +29,7 @@ pub mod types {
     pub struct AuthToken {
         ///Time after which the token is rejected.
         pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        ///A token that have to be checked
+        ///A password or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
     }
     impl AuthToken {
@@ -168,7 +168,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `token`: A token that have to be checked
+            ///Sets `token`: A password or token; its Debug output is redacted.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::authapi_core::Secret>,
@@ -235,7 +235,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `username`: Login name.
+            ///Sets `username`: User the token was issued to.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -593,7 +593,7 @@ pub mod builder {
             let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
                 let url = client
                     .inner
-                    .url(
+                    .url_uncached(
                         &format!(
                             "/auth/verify/{}", authapi_core::encode_path(& token
                             .to_string()) ?

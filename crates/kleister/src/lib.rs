@@ -45,8 +45,7 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    http_client_builder, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT,
+    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {

@@ -145,7 +145,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        ///Sets `token`: A token that have to be checked
+        ///Sets `token`.
         pub fn token(self, value: &str) -> Self {
             let re = regex::Regex::new(&format!("^/auth/verify/{}$", value.to_string()))
                 .unwrap();

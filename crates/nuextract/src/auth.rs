@@ -23,7 +23,7 @@ impl Client {
         self.inner.set_credential(&AUTH, BEARER, token)
     }
 
-    /// Forgets the token.
+    /// Forgets the token and the refresh token (a logout).
     pub fn clear_token(&self) {
         self.inner.clear_credential(BEARER);
     }
@@ -47,20 +47,24 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.inner
-            .keep_credential(&AUTH, BEARER, Some(&tokens.token))?;
         let lifetime = u64::try_from(tokens.expires_in).unwrap_or(0);
-        self.inner
-            .set_expiry(Some(SystemTime::now() + Duration::from_secs(lifetime)));
-        if let Some(refresh) = &tokens.refresh_token {
-            self.inner.set_refresh_token(Some(refresh.clone()));
-        }
+        let expiry = SystemTime::now().checked_add(Duration::from_secs(lifetime));
+        self.inner.keep_session(
+            &AUTH,
+            BEARER,
+            Some(&tokens.token),
+            expiry,
+            tokens.refresh_token.as_ref(),
+        )?;
         Ok(tokens)
     }
 
     /// Trades the kept refresh token for a new access token (see
     /// [`Client::login`]). Fails, sending nothing, when none is kept.
     pub async fn refresh(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        // Never at the same time as the session's own refresh: both would
+        // spend the same refresh token.
+        let _held = self.inner.hold_refresh().await;
         let token = self.inner.refresh_token().ok_or_else(|| {
             Error::InvalidRequest(
                 "no refresh token is kept: log in first, or set_refresh_token".into(),

@@ -25,7 +25,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
-        ///A code or token; its Debug output is redacted.
+        ///The `code` field.
         pub code: ::std::string::String,
         ///The `message` field.
         pub message: ::std::string::String,
@@ -59,7 +59,7 @@ pub mod types {
         ///TokenCodeRequest
         #[serde(rename = "ai.numind.extract.shared.TokenCodeRequest")]
         AiNumindExtractSharedTokenCodeRequest {
-            ///A code or token; its Debug output is redacted.
+            ///The `code` field.
             code: ::authapi_core::Secret,
             ///Same redirect URI used in the login step.
             #[serde(rename = "redirectUri")]
@@ -125,7 +125,7 @@ pub mod types {
         pub expires_at: ::std::string::String,
         ///Token record id (use as `userTokenId`).
         pub id: ::std::string::String,
-        ///Label for the long-lived user token.
+        ///The `name` field.
         pub name: ::std::string::String,
         ///A code or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
@@ -198,7 +198,7 @@ pub mod types {
             }
         }
         impl Error {
-            ///Sets `code`: A code or token; its Debug output is redacted.
+            ///Sets `code`.
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -455,7 +455,7 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
-            ///Sets `name`: Label for the long-lived user token.
+            ///Sets `name`.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -677,7 +677,7 @@ pub mod builder {
                 redirect_uri: Err("redirect_uri was not initialized".to_string()),
             }
         }
-        ///Sets `redirect_uri`: Same redirect URI used in the login step.
+        ///Sets `redirect_uri`.
         pub fn redirect_uri<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,

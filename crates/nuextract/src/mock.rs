@@ -21,7 +21,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        ///Sets `redirect_uri`: Same redirect URI used in the login step.
+        ///Sets `redirect_uri`.
         pub fn redirect_uri(self, value: &str) -> Self {
             Self(self.0.query_param("redirectUri", value.to_string()))
         }

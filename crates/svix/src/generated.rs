@@ -389,7 +389,7 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `detail`: One entry per failing field.
+            ///Sets `detail`: Human-readable explanation.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -438,7 +438,7 @@ pub mod types {
             }
         }
         impl HttpValidationError {
-            ///Sets `detail`: One entry per failing field.
+            ///Sets `detail`.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,

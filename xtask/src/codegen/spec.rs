@@ -2,7 +2,7 @@
 //! unhelpful message or a panic, and the facts the later stages need about
 //! each operation.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -179,7 +179,11 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
 /// Descriptions of the spec's parameters and schema properties, by Rust
 /// field name; a `$ref` property takes its schema's description.
 pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
-    let mut out = super::passes::docs::Descriptions::new();
+    // Every occurrence of a name, with its description if it has one. A
+    // name is documented only where all its occurrences say the same: a
+    // `code` that is a secret in one schema must not lend its text to a
+    // `code` that is not in another.
+    let mut seen: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
     let text = |v: &Value| -> Option<String> {
         let v = match v.get("$ref").and_then(Value::as_str) {
             Some(r) => resolve(doc, r)?,
@@ -197,8 +201,8 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
                 Some(r) => resolve(doc, r).unwrap_or(p),
                 None => p,
             };
-            if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
-                out.entry(snake_case(name)).or_insert(d);
+            if let Some(name) = p.get("name").and_then(Value::as_str) {
+                seen.entry(snake_case(name)).or_default().push(text(p));
             }
         }
     }
@@ -206,8 +210,52 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
     collect_key(doc, "properties", &mut props);
     for map in props {
         for (name, schema) in map.as_object().into_iter().flatten() {
-            if let Some(d) = text(schema) {
-                out.entry(snake_case(name)).or_insert(d);
+            seen.entry(snake_case(name)).or_default().push(text(schema));
+        }
+    }
+    let mut out: super::passes::docs::Descriptions = seen
+        .into_iter()
+        .filter_map(|(name, texts)| {
+            let first = texts.first()?.clone()?;
+            texts
+                .iter()
+                .all(|t| t.as_deref() == Some(first.as_str()))
+                .then_some((name, first))
+        })
+        .collect();
+    // `Type.field`: a schema's own properties, and an operation's builder's
+    // parameters, documented whatever other types say.
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    for (schema, body) in schemas.into_iter().flatten() {
+        let props = body.get("properties").and_then(Value::as_object);
+        for (name, prop) in props.into_iter().flatten() {
+            if let Some(d) = text(prop) {
+                out.insert(format!("{}.{}", pascal_case(schema), snake_case(name)), d);
+            }
+        }
+    }
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for item in paths.into_iter().flatten().map(|(_, item)| item) {
+        let ops = item.as_object().into_iter().flatten();
+        for op in ops.filter_map(|(_, op)| op.get("operationId").map(|id| (op, id))) {
+            let (op, id) = op;
+            let Some(id) = id.as_str() else { continue };
+            let lists = [op.get("parameters"), item.get("parameters")];
+            for p in lists
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_array)
+                .flatten()
+            {
+                let p = match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => resolve(doc, r).unwrap_or(p),
+                    None => p,
+                };
+                if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
+                    out.insert(format!("{}.{}", pascal_case(id), snake_case(name)), d);
+                }
             }
         }
     }

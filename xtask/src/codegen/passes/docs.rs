@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// Spec descriptions by Rust field name (`token_id`): parameters and
-/// schema properties, a `$ref` property falling back to its schema's text.
+/// Spec descriptions by Rust type and field (`LoginResponse.token`), and by
+/// field alone (`token_id`) where every use of the name says the same:
+/// parameters and schema properties, a `$ref` property falling back to its
+/// schema's text.
 pub type Descriptions = BTreeMap<String, String>;
 
 pub fn fill(file: &mut syn::File, descriptions: &Descriptions) {
@@ -70,8 +72,11 @@ impl Pass<'_> {
         self.modules.iter().any(|m| m == name)
     }
 
-    fn described(&self, field: &str) -> Option<&str> {
-        self.descriptions.get(field).map(String::as_str)
+    fn described(&self, ty: &str, field: &str) -> Option<&str> {
+        self.descriptions
+            .get(&format!("{ty}.{field}"))
+            .or_else(|| self.descriptions.get(field))
+            .map(String::as_str)
     }
 }
 
@@ -105,7 +110,7 @@ impl VisitMut for Pass<'_> {
             }
             let Some(ident) = &field.ident else { continue };
             let name = ident.to_string();
-            let text = match self.described(&name) {
+            let text = match self.described(&s.ident.to_string(), &name) {
                 Some(d) => d.to_string(),
                 None => format!("The `{name}` field."),
             };
@@ -130,7 +135,7 @@ impl VisitMut for Pass<'_> {
                     continue;
                 }
                 let name = ident.to_string();
-                let text = match self.described(&name) {
+                let text = match self.described(&e.ident.to_string(), &name) {
                     Some(d) => d.to_string(),
                     None => format!("The `{name}` field."),
                 };
@@ -186,7 +191,7 @@ impl VisitMut for Pass<'_> {
                 "body_map" => "Changes the request body through its builder (starting from the \
                      default)."
                     .to_string(),
-                field => match self.described(field) {
+                field => match self.described(&ty, field) {
                     Some(d) => format!("Sets `{field}`: {d}"),
                     None => format!("Sets `{field}`."),
                 },

@@ -59,6 +59,7 @@ pub(crate) fn client(
     runtime_send::private_constructors(&mut file);
     for op in ops.iter().filter(|o| !o.secret_params.is_empty()) {
         redacted_debug::redacted_debug(&mut file, &pascal_case(&op.id), &op.secret_params);
+        url::uncached(&mut file, &pascal_case(&op.id));
     }
     for item in &mut file.items {
         if let syn::Item::Struct(s) = item {

@@ -55,6 +55,33 @@ impl VisitMut for ParsedBase {
     }
 }
 
+/// The builder `name` has a secret path parameter (`x-secret`): its URLs
+/// are not kept in the runtime's URL cache, where the secret would outlive
+/// the call.
+pub fn uncached(file: &mut syn::File, name: &str) {
+    struct Pass<'a>(&'a str);
+    impl VisitMut for Pass<'_> {
+        fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+            let ty = &imp.self_ty;
+            let ty = quote!(#ty).to_string();
+            if imp.trait_.is_none() && ty.split_whitespace().next() == Some(self.0) {
+                Uncached.visit_item_impl_mut(imp);
+            }
+        }
+    }
+    struct Uncached;
+    impl VisitMut for Uncached {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let receiver = &call.receiver;
+            if call.method == "url" && quote!(#receiver).to_string() == "client . inner" {
+                call.method = syn::Ident::new("url_uncached", call.method.span());
+            }
+        }
+    }
+    Pass(name).visit_file_mut(file);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +106,27 @@ mod tests {
             ),
             "{out}"
         );
+    }
+
+    #[test]
+    fn secret_paths_are_not_cached() {
+        let mut file: syn::File = syn::parse_quote! {
+            mod builder {
+                impl<'a> Verify<'a> {
+                    fn send() { let url = client.inner.url(&format!("/v/{}", t))?; }
+                }
+                impl<'a> Other<'a> {
+                    fn send() { let url = client.inner.url("/o")?; }
+                }
+            }
+        };
+        uncached(&mut file, "Verify");
+        let out = prettyplease::unparse(&file);
+        assert_eq!(
+            out.matches("client.inner.url_uncached(").count(),
+            1,
+            "{out}"
+        );
+        assert!(out.contains("client.inner.url(\"/o\")"), "{out}");
     }
 }
