@@ -3,8 +3,11 @@
 //! the wire.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderValue, ACCEPT, LOCATION};
@@ -357,12 +360,13 @@ impl Runtime {
         build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
         operation_id: &str,
     ) -> Result<reqwest::Response, Error<E>> {
-        // The loop itself is not generic over the service's error type: one
-        // copy of it in a program, however many services and operations.
+        // The loop itself is not generic over the service's error type, and
+        // boxed so that it is not inlined into each generic caller: one copy
+        // of it in a program, however many services and operations.
         let build = || build().map_err(Error::map_body);
-        self.send_any(table, http, &build, operation_id)
-            .await
-            .map_err(Error::map_body)
+        let call: Pin<Box<dyn Future<Output = _> + Send + '_>> =
+            Box::pin(self.send_any(table, http, &build, operation_id));
+        call.await.map_err(Error::map_body)
     }
 
     async fn send_any(
@@ -404,18 +408,27 @@ impl Runtime {
         span: &tracing::Span,
     ) -> Result<reqwest::Response, Untyped> {
         let attempts = AtomicU32::new(0);
-        let call = self.send_op(table, op, http, build, span, &attempts);
-        match self.retry.deadline_of_call() {
-            None => call.await,
-            Some(deadline) => tokio::time::timeout(deadline, call)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Deadline(crate::error::Deadline {
-                        deadline,
-                        attempts: attempts.load(Ordering::Relaxed),
-                    }))
-                }),
-        }
+        let mut call = std::pin::pin!(self.send_op(table, op, http, build, span, &attempts));
+        // One path with or without a deadline (`tokio::time::timeout` would
+        // be a second copy of the whole call's state machine).
+        let deadline = self.retry.deadline_of_call();
+        let mut timer = deadline.map(|d| Box::pin(tokio::time::sleep(d)));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = call.as_mut().poll(cx) {
+                return Poll::Ready(out);
+            }
+            let (Some(t), Some(deadline)) = (&mut timer, deadline) else {
+                return Poll::Pending;
+            };
+            if t.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            Poll::Ready(Err(Error::Deadline(crate::error::Deadline {
+                deadline,
+                attempts: attempts.load(Ordering::Relaxed),
+            })))
+        })
+        .await
     }
 
     async fn send_op(
