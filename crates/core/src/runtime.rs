@@ -361,11 +361,12 @@ impl Runtime {
         operation_id: &str,
     ) -> Result<reqwest::Response, Error<E>> {
         // The loop itself is not generic over the service's error type, and
-        // boxed so that it is not inlined into each generic caller: one copy
-        // of it in a program, however many services and operations.
+        // polled through a `dyn` pointer so that it is not inlined into each
+        // generic caller: one copy of it in a program, however many services
+        // and operations, and no allocation for it.
         let build = || build().map_err(Error::map_body);
-        let call: Pin<Box<dyn Future<Output = _> + Send + '_>> =
-            Box::pin(self.send_any(table, http, &build, operation_id));
+        let call = std::pin::pin!(self.send_any(table, http, &build, operation_id));
+        let call: Pin<&mut (dyn Future<Output = _> + Send)> = call;
         call.await.map_err(Error::map_body)
     }
 
