@@ -184,9 +184,9 @@ impl Runtime {
             .shared
             .credentials
             .set_if(scheme, value, self.refresh_from, || {
-                if expiry.is_some() {
-                    self.set_expiry(expiry);
-                }
+                // `None`: this token's expiry is unknown, whatever the last
+                // one's was.
+                self.set_expiry(expiry);
                 if let Some(r) = refresh_token {
                     self.set_refresh_token(Some(r.clone()));
                 }
