@@ -305,7 +305,8 @@ async fn without_opt_in_nothing_refreshes() {
 }
 
 /// A logout (`clear_token`) while an automatic refresh is in flight is not
-/// undone when the refresh answers: its token is dropped.
+/// undone when the refresh answers: its token is dropped, and the call that
+/// waited goes on with what the client holds (nothing: refused unsent).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_cleared_during_a_refresh_stays_cleared() {
     for service in [Service::Glowmarkt, Service::NuExtract] {
@@ -320,12 +321,37 @@ async fn a_token_cleared_during_a_refresh_stays_cleared() {
         refreshes_reach(&counts, 1).await;
         c.clear_token();
         let (kind, _) = call.await.unwrap().unwrap_err();
-        assert!(kind.starts_with("Session"), "{service:?}: {kind}");
+        assert!(kind.contains("credential"), "{service:?}: {kind}");
         let (kind, _) = protected(&c).await.unwrap_err();
         assert!(kind.contains("credential"), "{service:?}: {kind}");
         assert_eq!(counts.protected.load(Ordering::SeqCst), 0, "{service:?}");
         assert_eq!(counts.refresh.load(Ordering::SeqCst), 1, "{service:?}");
     }
+}
+
+/// A logout during a manual `refresh()` is not undone by its answer either:
+/// the caller gets the answer, the client keeps nothing, and no refresh
+/// token is left to log back in with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_during_a_manual_refresh_stays_a_logout() {
+    let counts = Arc::new(Counts::default());
+    let server = fake(Service::NuExtract, 3600, 200, &["new"], counts.clone()).await;
+    let Client::NuExtract(n) = logged_in(Service::NuExtract, &server.base_url, false).await else {
+        unreachable!()
+    };
+    let manual = tokio::spawn({
+        let n = n.clone();
+        async move { n.refresh().await.map(|t| t.token.expose().to_string()) }
+    });
+    refreshes_reach(&counts, 1).await;
+    n.clear_token();
+    assert_eq!(manual.await.unwrap().unwrap(), "new");
+    let e = n.current_user().send().await.unwrap_err();
+    assert!(e.to_string().contains("credential"), "{e}");
+    let e = n.refresh().await.unwrap_err();
+    assert!(e.to_string().contains("no refresh token"), "{e}");
+    assert_eq!(counts.protected.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.refresh.load(Ordering::SeqCst), 1);
 }
 
 /// A manual `refresh()` and the session's own never run at once: each

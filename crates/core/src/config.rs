@@ -240,6 +240,8 @@ fn no_redirects(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     builder
         .redirect(reqwest::redirect::Policy::none())
         .referer(false)
+        // Raw request bytes in TRACE logs would carry the credentials.
+        .connection_verbose(false)
 }
 
 /// Checks a base URL and removes trailing slashes: operation paths are
@@ -280,6 +282,8 @@ pub fn redact_userinfo(url: &str) -> String {
     };
     match rest.rfind('@') {
         Some(at) => format!("{scheme}<redacted>{}", &rest[at..]),
+        // `user:password` alone, not a URL at all.
+        None if scheme.is_empty() && rest.contains(':') => "<redacted>".into(),
         None => url.to_string(),
     }
 }
@@ -330,5 +334,8 @@ mod tests {
         );
         let c = Config::new().base_url("admin:hunter2@api.example.com");
         assert!(!format!("{c:?}").contains("hunter2"));
+        let e = normalize_base_url("admin:hunter2").unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
+        assert_eq!(redact_userinfo("https://h.example"), "https://h.example");
     }
 }

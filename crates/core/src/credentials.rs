@@ -118,7 +118,18 @@ impl Credentials {
     }
 
     pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
+        self.set_with(scheme, value, || {});
+    }
+
+    /// [`Credentials::set`], running `with` under the same lock first.
+    pub(crate) fn set_with(
+        &self,
+        scheme: &'static str,
+        value: Option<HeaderValue>,
+        with: impl FnOnce(),
+    ) {
         let mut guard = self.values.write().unwrap_or_else(|e| e.into_inner());
+        with();
         guard.retain(|(name, _)| *name != scheme);
         if let Some(value) = value {
             guard.push((scheme, value));

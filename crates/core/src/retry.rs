@@ -65,10 +65,12 @@ impl Retry {
         self
     }
 
-    /// The whole call, attempts, retries and waits included, never takes
-    /// longer than this, counted from the call's start: a retry whose wait
-    /// would end past it is not made, and an attempt still running when it
-    /// passes is dropped, failing the call with `Error::Deadline`.
+    /// Sending the call until its answer's headers arrive, attempts,
+    /// retries and waits included, never takes longer than this, counted
+    /// from the call's start: a retry whose wait would end past it is not
+    /// made, and an attempt still running when it passes is dropped,
+    /// failing the call with `Error::Deadline`. Reading the answer's body
+    /// is bounded by the request timeout (`Config::timeout`).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self

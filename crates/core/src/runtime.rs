@@ -157,14 +157,23 @@ impl Runtime {
         scheme: &'static str,
         token: Option<&Secret>,
     ) -> Result<(), Error<E>> {
-        self.keep_session(table, scheme, token, None, None)
+        self.keep_session(table, scheme, token, None, None, self.refresh_from)
+    }
+
+    /// The credential generation a refresh starting now works from: pass
+    /// it to [`Runtime::keep_session`] as `since`.
+    pub fn refresh_start(&self) -> u64 {
+        self.refresh_from
+            .unwrap_or_else(|| self.credential_generation())
     }
 
     /// [`Runtime::keep_credential`] for a session: the token, its expiry
     /// and the refresh token that came with it (if any) change together,
-    /// so no call sees the new token with the old expiry. Inside an
-    /// automatic refresh, nothing is kept if the client's credentials
-    /// changed since it started (a `clear_token` or `set_token` wins).
+    /// so no call sees the new token with the old expiry. With `since` (a
+    /// refresh's [`Runtime::refresh_start`]), nothing is kept if the
+    /// client's credentials changed while the refresh ran: a `clear_token`
+    /// (a logout) or `set_token` made meanwhile wins, and the call that
+    /// refreshed goes on with what the client holds now.
     pub fn keep_session<E>(
         &self,
         table: &'static AuthTable,
@@ -172,6 +181,7 @@ impl Runtime {
         token: Option<&Secret>,
         expiry: Option<SystemTime>,
         refresh_token: Option<&Secret>,
+        since: Option<u64>,
     ) -> Result<(), Error<E>> {
         let token = token.ok_or_else(|| {
             Error::Custom(
@@ -180,26 +190,21 @@ impl Runtime {
         })?;
         let value = credential_value(table, scheme, token.expose())
             .map_err(|e| Error::Custom(e.to_string()))?;
-        let kept = self
-            .shared
-            .credentials
-            .set_if(scheme, value, self.refresh_from, || {
-                // `None`: this token's expiry is unknown, whatever the last
-                // one's was.
-                self.set_expiry(expiry);
-                if let Some(r) = refresh_token {
-                    self.set_refresh_token(Some(r.clone()));
-                }
-            });
-        if kept {
-            Ok(())
-        } else {
-            Err(Error::Custom(
-                "the client's token was cleared or replaced while a refresh ran; \
-                 the refreshed token was not kept"
-                    .into(),
-            ))
+        let kept = self.shared.credentials.set_if(scheme, value, since, || {
+            // `None`: this token's expiry is unknown, whatever the last
+            // one's was.
+            self.set_expiry(expiry);
+            if let Some(r) = refresh_token {
+                self.set_refresh_token(Some(r.clone()));
+            }
+        });
+        if !kept {
+            tracing::debug!(
+                scheme,
+                "the credentials changed while a refresh ran; its token was not kept"
+            );
         }
+        Ok(())
     }
 
     /// Holds the session's refresh lock while a caller refreshes by hand,
@@ -217,9 +222,12 @@ impl Runtime {
     /// token's expiry and the refresh token kept beside it: after a logout,
     /// nothing is left to refresh with.
     pub fn clear_credential(&self, scheme: &'static str) {
-        self.set_expiry(None);
-        self.set_refresh_token(None);
-        self.shared.credentials.set(scheme, None);
+        // One change under the credentials lock: a refresh cannot slip its
+        // expiry or refresh token in between.
+        self.shared.credentials.set_with(scheme, None, || {
+            self.set_expiry(None);
+            self.set_refresh_token(None);
+        });
     }
 
     /// Whether a secret is stored for `scheme`.

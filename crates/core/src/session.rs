@@ -127,6 +127,22 @@ impl Session {
     /// unless another call already did. Calls that were waiting while a
     /// refresh failed get that failure instead of starting another.
     pub(crate) async fn refresh(
+        self: &Arc<Self>,
+        rt: &Runtime,
+        http: &reqwest::Client,
+        seen: u64,
+        waiting_since: Instant,
+    ) -> Result<(), SessionError> {
+        // Its own task: a caller that gives up (a deadline, a dropped
+        // future) must not cut a refresh short after the server spent the
+        // old refresh token and before the new one is kept.
+        let (session, rt, http) = (Arc::clone(self), rt.clone(), http.clone());
+        tokio::spawn(async move { session.refresh_now(&rt, &http, seen, waiting_since).await })
+            .await
+            .unwrap_or_else(|_| Err(SessionError::new("the refresh task ended abnormally")))
+    }
+
+    async fn refresh_now(
         &self,
         rt: &Runtime,
         http: &reqwest::Client,

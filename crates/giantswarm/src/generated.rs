@@ -496,7 +496,7 @@ pub mod builder {
                 if let Some(value) = &x_giant_swarm_activity {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "x-giant-swarm-activity",
@@ -508,7 +508,7 @@ pub mod builder {
                 if let Some(value) = &x_giant_swarm_cmd_line {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "x-giant-swarm-cmdline",
@@ -520,7 +520,7 @@ pub mod builder {
                 if let Some(value) = &x_request_id {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static("x-request-id")
                             },
@@ -634,7 +634,7 @@ pub mod builder {
                 if let Some(value) = &x_giant_swarm_activity {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "x-giant-swarm-activity",
@@ -646,7 +646,7 @@ pub mod builder {
                 if let Some(value) = &x_giant_swarm_cmd_line {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "x-giant-swarm-cmdline",
@@ -658,7 +658,7 @@ pub mod builder {
                 if let Some(value) = &x_request_id {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static("x-request-id")
                             },

@@ -47,7 +47,7 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.keep(session.valid, session.token.as_ref(), session.exp)?;
+        self.keep(session.valid, session.token.as_ref(), session.exp, None)?;
         Ok(session)
     }
 
@@ -57,8 +57,14 @@ impl Client {
     ) -> Result<ResponseValue<types::NewTokenResponse>, Error<types::GlowmarktError>> {
         // Never at the same time as the session's own refresh.
         let _held = self.inner.hold_refresh().await;
+        let since = self.inner.refresh_start();
         let renewed = self.new_token().send().await?;
-        self.keep(renewed.valid, renewed.token.as_ref(), renewed.exp)?;
+        self.keep(
+            renewed.valid,
+            renewed.token.as_ref(),
+            renewed.exp,
+            Some(since),
+        )?;
         Ok(renewed)
     }
 
@@ -90,9 +96,11 @@ impl Client {
         valid: Option<bool>,
         token: Option<&authapi_core::Secret>,
         exp: Option<i64>,
+        since: Option<u64>,
     ) -> Result<(), Error<types::GlowmarktError>> {
         let token = token.filter(|_| valid != Some(false));
         let expiry = exp.and_then(authapi_core::unix_time);
-        self.inner.keep_session(&AUTH, TOKEN, token, expiry, None)
+        self.inner
+            .keep_session(&AUTH, TOKEN, token, expiry, None, since)
     }
 }

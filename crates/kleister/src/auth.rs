@@ -35,7 +35,7 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.keep(&token)?;
+        self.keep(&token, None)?;
         Ok(token)
     }
 
@@ -43,8 +43,9 @@ impl Client {
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
         // Never at the same time as the session's own refresh.
         let _held = self.inner.hold_refresh().await;
+        let since = self.inner.refresh_start();
         let token = self.refresh_auth().send().await?.into_inner();
-        self.keep(&token)?;
+        self.keep(&token, Some(since))?;
         Ok(token)
     }
 
@@ -70,9 +71,13 @@ impl Client {
             .enable_session(TOKEN, "refresh_auth", margin, refresher);
     }
 
-    fn keep(&self, token: &types::AuthToken) -> Result<(), Error<types::GeneralError>> {
+    fn keep(
+        &self,
+        token: &types::AuthToken,
+        since: Option<u64>,
+    ) -> Result<(), Error<types::GeneralError>> {
         let expiry = authapi_core::unix_time(token.expires_at.timestamp());
         self.inner
-            .keep_session(&AUTH, TOKEN, Some(&token.token), expiry, None)
+            .keep_session(&AUTH, TOKEN, Some(&token.token), expiry, None, since)
     }
 }

@@ -41,6 +41,16 @@ impl Client {
         &self,
         request: TokenRequest,
     ) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        self.exchange(request, None).await
+    }
+
+    /// `exchange_token`, keeping what it returns; with `since`, only if the
+    /// credentials did not change meanwhile (a refresh).
+    async fn exchange(
+        &self,
+        request: TokenRequest,
+        since: Option<u64>,
+    ) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
         let tokens = self
             .exchange_token()
             .body(request)
@@ -55,6 +65,7 @@ impl Client {
             Some(&tokens.token),
             expiry,
             tokens.refresh_token.as_ref(),
+            since,
         )?;
         Ok(tokens)
     }
@@ -65,12 +76,14 @@ impl Client {
         // Never at the same time as the session's own refresh: both would
         // spend the same refresh token.
         let _held = self.inner.hold_refresh().await;
+        let since = self.inner.refresh_start();
         let token = self.inner.refresh_token().ok_or_else(|| {
             Error::InvalidRequest(
                 "no refresh token is kept: log in first, or set_refresh_token".into(),
             )
         })?;
-        self.login(TokenRequest::refresh(token)).await
+        self.exchange(TokenRequest::refresh(token), Some(since))
+            .await
     }
 
     /// Refreshes the token now if the session is on and the token is

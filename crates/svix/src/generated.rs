@@ -438,7 +438,7 @@ pub mod types {
             }
         }
         impl HttpValidationError {
-            ///Sets `detail`.
+            ///Sets `detail`: One entry per failing field.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,
@@ -802,7 +802,7 @@ pub mod builder {
                 if let Some(value) = &idempotency_key {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "idempotency-key",
@@ -937,7 +937,7 @@ pub mod builder {
                 if let Some(value) = &idempotency_key {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "idempotency-key",
@@ -1037,7 +1037,7 @@ pub mod builder {
                 if let Some(value) = &idempotency_key {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "idempotency-key",
@@ -1112,7 +1112,7 @@ pub mod builder {
                 if let Some(value) = &idempotency_key {
                     request
                         .headers_mut()
-                        .append(
+                        .insert(
                             const {
                                 ::reqwest::header::HeaderName::from_static(
                                     "idempotency-key",

@@ -232,7 +232,10 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
         let props = body.get("properties").and_then(Value::as_object);
         for (name, prop) in props.into_iter().flatten() {
             if let Some(d) = text(prop) {
-                out.insert(format!("{}.{}", pascal_case(schema), snake_case(name)), d);
+                // Lower case: typify spells `HTTPValidationError` as
+                // `HttpValidationError`.
+                let ty = pascal_case(schema).to_ascii_lowercase();
+                out.insert(format!("{ty}.{}", snake_case(name)), d);
             }
         }
     }
@@ -242,7 +245,8 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
         for op in ops.filter_map(|(_, op)| op.get("operationId").map(|id| (op, id))) {
             let (op, id) = op;
             let Some(id) = id.as_str() else { continue };
-            let lists = [op.get("parameters"), item.get("parameters")];
+            // Operation-level parameters override path-level ones.
+            let lists = [item.get("parameters"), op.get("parameters")];
             for p in lists
                 .into_iter()
                 .flatten()
@@ -254,7 +258,8 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
                     None => p,
                 };
                 if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
-                    out.insert(format!("{}.{}", pascal_case(id), snake_case(name)), d);
+                    let ty = pascal_case(id).to_ascii_lowercase();
+                    out.insert(format!("{ty}.{}", snake_case(name)), d);
                 }
             }
         }

@@ -74,7 +74,7 @@ impl Pass<'_> {
 
     fn described(&self, ty: &str, field: &str) -> Option<&str> {
         self.descriptions
-            .get(&format!("{ty}.{field}"))
+            .get(&format!("{}.{field}", ty.to_ascii_lowercase()))
             .or_else(|| self.descriptions.get(field))
             .map(String::as_str)
     }

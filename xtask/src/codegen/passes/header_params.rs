@@ -75,7 +75,7 @@ impl VisitMut for HeaderParams {
 }
 
 /// `header_map.append("Name", v)` becomes
-/// `request.headers_mut().append(const { HeaderName::from_static("name") }, v)`.
+/// `request.headers_mut().insert(const { HeaderName::from_static("name") }, v)`.
 struct ToRequest {
     ok: bool,
 }
@@ -99,6 +99,9 @@ impl VisitMut for ToRequest {
             self.ok = false;
             return;
         };
+        // `insert`: the parameter replaces any value of that name, as
+        // progenitor's `.headers(map)` merge did.
+        call.method = syn::Ident::new("insert", call.method.span());
         call.receiver = syn::parse_quote!(request.headers_mut());
         call.args[0] =
             syn::parse_quote!(const { ::reqwest::header::HeaderName::from_static(#name) });
@@ -163,6 +166,7 @@ mod tests {
         let first =
             out.find("const { ::reqwest::header::HeaderName::from_static(\"x-request-id\") }");
         assert_eq!(out.matches(".headers_mut()").count(), 2, "{out}");
+        assert_eq!(out.matches(".insert(").count(), 2, "{out}");
         let second = out.find("from_static(\"k2\")");
         assert!(
             request.is_some() && first > request && second > first,
