@@ -6,24 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config, Retry};
-use common::{closed_port_url, Behaviour, RawServer};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Service {
-    Glowmarkt,
-    Kleister,
-    Svix,
-    GiantSwarm,
-    NuExtract,
-}
-
-const ALL: [Service; 5] = [
-    Service::Glowmarkt,
-    Service::Kleister,
-    Service::Svix,
-    Service::GiantSwarm,
-    Service::NuExtract,
-];
+use common::{closed_port_url, Behaviour, RawServer, Service, ALL};
 
 /// What a failed call reports.
 #[derive(Debug)]

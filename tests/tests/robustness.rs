@@ -8,27 +8,10 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use authapi::{giantswarm, glowmarkt, kleister, nuextract, svix, Config, ConfigError};
-use common::{closed_port_url, Behaviour, RawServer};
+use common::{closed_port_url, Behaviour, RawServer, Service, ALL};
 
 /// A recognizable secret used as token, password and API key everywhere.
 const SECRET: &str = "SeCrEt-7f3a9-do-not-leak";
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Service {
-    Glowmarkt,
-    Kleister,
-    Svix,
-    GiantSwarm,
-    NuExtract,
-}
-
-const ALL: [Service; 5] = [
-    Service::Glowmarkt,
-    Service::Kleister,
-    Service::Svix,
-    Service::GiantSwarm,
-    Service::NuExtract,
-];
 
 #[derive(Debug, PartialEq)]
 enum Kind {

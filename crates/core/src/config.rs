@@ -221,7 +221,9 @@ impl Config {
         if let Some(f) = &self.http {
             builder = f(builder);
         }
-        let http = no_redirects(builder).build().map_err(ConfigError::Http)?;
+        let http = no_redirects(builder)
+            .build()
+            .map_err(|e| ConfigError::Http(e.without_url()))?;
         let runtime = Runtime::new(self.max_response_bytes, self.retry.clone(), self.tracing)
             .with_base(parsed);
         Ok((base, http, runtime))

@@ -95,14 +95,19 @@ impl Credentials {
             .map(|(_, v)| v.clone())
     }
 
-    /// Stores `value` for `scheme`, running `with` (the expiry, the refresh
-    /// token) under the same lock first, unless `expected` is a generation
-    /// the credentials have moved past: a refresh that started before a
-    /// `clear_token` or `set_token` must not undo it.
-    pub(crate) fn set_if(
+    pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
+        self.update(scheme, value, None, || {});
+    }
+
+    /// Stores `value` for `scheme` (`None` forgets it), running `with` (the
+    /// expiry, the refresh token) under the same lock first, unless
+    /// `expected` is a generation the credentials have moved past: a
+    /// refresh that started before a `clear_token` or `set_token` must not
+    /// undo it. Whether the change was made.
+    pub(crate) fn update(
         &self,
         scheme: &'static str,
-        value: HeaderValue,
+        value: Option<HeaderValue>,
         expected: Option<u64>,
         with: impl FnOnce(),
     ) -> bool {
@@ -112,29 +117,11 @@ impl Credentials {
         }
         with();
         guard.retain(|(name, _)| *name != scheme);
-        guard.push((scheme, value));
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        true
-    }
-
-    pub(crate) fn set(&self, scheme: &'static str, value: Option<HeaderValue>) {
-        self.set_with(scheme, value, || {});
-    }
-
-    /// [`Credentials::set`], running `with` under the same lock first.
-    pub(crate) fn set_with(
-        &self,
-        scheme: &'static str,
-        value: Option<HeaderValue>,
-        with: impl FnOnce(),
-    ) {
-        let mut guard = self.values.write().unwrap_or_else(|e| e.into_inner());
-        with();
-        guard.retain(|(name, _)| *name != scheme);
         if let Some(value) = value {
             guard.push((scheme, value));
         }
         self.generation.fetch_add(1, Ordering::AcqRel);
+        true
     }
 
     /// Names of the schemes that hold a secret, never the secrets.

@@ -157,20 +157,13 @@ impl Runtime {
         scheme: &'static str,
         token: Option<&Secret>,
     ) -> Result<(), Error<E>> {
-        self.keep_session(table, scheme, token, None, None, self.refresh_from)
-    }
-
-    /// The credential generation a refresh starting now works from: pass
-    /// it to [`Runtime::keep_session`] as `since`.
-    pub fn refresh_start(&self) -> u64 {
-        self.refresh_from
-            .unwrap_or_else(|| self.credential_generation())
+        self.keep_session(table, scheme, token, None, None, None)
     }
 
     /// [`Runtime::keep_credential`] for a session: the token, its expiry
     /// and the refresh token that came with it (if any) change together,
     /// so no call sees the new token with the old expiry. With `since` (a
-    /// refresh's [`Runtime::refresh_start`]), nothing is kept if the
+    /// refresh's [`Runtime::begin_refresh`]), nothing is kept if the
     /// client's credentials changed while the refresh ran: a `clear_token`
     /// (a logout) or `set_token` made meanwhile wins, and the call that
     /// refreshed goes on with what the client holds now.
@@ -190,14 +183,17 @@ impl Runtime {
         })?;
         let value = credential_value(table, scheme, token.expose())
             .map_err(|e| Error::Custom(e.to_string()))?;
-        let kept = self.shared.credentials.set_if(scheme, value, since, || {
-            // `None`: this token's expiry is unknown, whatever the last
-            // one's was.
-            self.set_expiry(expiry);
-            if let Some(r) = refresh_token {
-                self.set_refresh_token(Some(r.clone()));
-            }
-        });
+        let kept = self
+            .shared
+            .credentials
+            .update(scheme, Some(value), since, || {
+                // `None`: this token's expiry is unknown, whatever the last
+                // one's was.
+                self.set_expiry(expiry);
+                if let Some(r) = refresh_token {
+                    self.set_refresh_token(Some(r.clone()));
+                }
+            });
         if !kept {
             tracing::debug!(
                 scheme,
@@ -207,15 +203,21 @@ impl Runtime {
         Ok(())
     }
 
-    /// Holds the session's refresh lock while a caller refreshes by hand,
-    /// so that a manual and an automatic refresh never run at once (each
-    /// would spend the same refresh token). `None` without a session, and
-    /// inside the automatic refresh itself, which already holds it.
-    pub async fn hold_refresh(&self) -> Option<impl Drop> {
-        if self.refresh_from.is_some() {
-            return None;
+    /// Starts a refresh by hand: holds the session's refresh lock while
+    /// it runs, so that a manual and an automatic refresh never run at
+    /// once (each would spend the same refresh token), and gives the
+    /// credential generation it starts from, for [`Runtime::keep_session`].
+    /// No lock without a session, nor inside the automatic refresh itself,
+    /// which already holds it.
+    pub async fn begin_refresh(&self) -> (Option<impl Drop>, u64) {
+        if let Some(seen) = self.refresh_from {
+            return (None, seen);
         }
-        Some(self.session()?.hold().await)
+        let held = match self.session() {
+            Some(s) => Some(s.hold().await),
+            None => None,
+        };
+        (held, self.credential_generation())
     }
 
     /// Forgets the secret for `scheme` (a session's token), and with it the
@@ -224,7 +226,7 @@ impl Runtime {
     pub fn clear_credential(&self, scheme: &'static str) {
         // One change under the credentials lock: a refresh cannot slip its
         // expiry or refresh token in between.
-        self.shared.credentials.set_with(scheme, None, || {
+        self.shared.credentials.update(scheme, None, None, || {
             self.set_expiry(None);
             self.set_refresh_token(None);
         });

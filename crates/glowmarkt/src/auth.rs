@@ -56,8 +56,7 @@ impl Client {
         &self,
     ) -> Result<ResponseValue<types::NewTokenResponse>, Error<types::GlowmarktError>> {
         // Never at the same time as the session's own refresh.
-        let _held = self.inner.hold_refresh().await;
-        let since = self.inner.refresh_start();
+        let (_held, since) = self.inner.begin_refresh().await;
         let renewed = self.new_token().send().await?;
         self.keep(
             renewed.valid,

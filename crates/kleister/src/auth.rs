@@ -42,8 +42,7 @@ impl Client {
     /// Calls `refresh_auth` with the stored token and keeps the new one.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
         // Never at the same time as the session's own refresh.
-        let _held = self.inner.hold_refresh().await;
-        let since = self.inner.refresh_start();
+        let (_held, since) = self.inner.begin_refresh().await;
         let token = self.refresh_auth().send().await?.into_inner();
         self.keep(&token, Some(since))?;
         Ok(token)

@@ -75,8 +75,7 @@ impl Client {
     pub async fn refresh(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
         // Never at the same time as the session's own refresh: both would
         // spend the same refresh token.
-        let _held = self.inner.hold_refresh().await;
-        let since = self.inner.refresh_start();
+        let (_held, since) = self.inner.begin_refresh().await;
         let token = self.inner.refresh_token().ok_or_else(|| {
             Error::InvalidRequest(
                 "no refresh token is kept: log in first, or set_refresh_token".into(),

@@ -10,6 +10,24 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The five services, for tests that go through each.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Service {
+    Glowmarkt,
+    Kleister,
+    Svix,
+    GiantSwarm,
+    NuExtract,
+}
+
+pub const ALL: [Service; 5] = [
+    Service::Glowmarkt,
+    Service::Kleister,
+    Service::Svix,
+    Service::GiantSwarm,
+    Service::NuExtract,
+];
+
 /// What the server does with each request.
 #[derive(Clone)]
 pub enum Behaviour {

@@ -100,16 +100,7 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
                 .unwrap_or_default();
             // A path parameter marked `x-secret` keeps the URL out of errors
             // and its builder's value out of `Debug`.
-            let secret_params: Vec<String> = op
-                .get("parameters")
-                .into_iter()
-                .chain(item.get("parameters"))
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
-                    Some(r) => resolve(doc, r),
-                    None => Some(p),
-                })
+            let secret_params: Vec<String> = parameters(doc, item, op)
                 .filter(|p| {
                     p.get("in").and_then(Value::as_str) == Some("path")
                         && p.get("x-secret").and_then(Value::as_bool) == Some(true)
@@ -118,16 +109,7 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
                 .map(snake_case)
                 .collect();
             let redact_url = !secret_params.is_empty();
-            let idempotency_key = op
-                .get("parameters")
-                .into_iter()
-                .chain(item.get("parameters"))
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
-                    Some(r) => resolve(doc, r),
-                    None => Some(p),
-                })
+            let idempotency_key = parameters(doc, item, op)
                 .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
                 .filter_map(|p| p.get("name").and_then(Value::as_str))
                 .find(|n| n.eq_ignore_ascii_case("idempotency-key"))
@@ -241,22 +223,12 @@ pub(crate) fn descriptions(doc: &Value) -> super::passes::docs::Descriptions {
     }
     let paths = doc.get("paths").and_then(Value::as_object);
     for item in paths.into_iter().flatten().map(|(_, item)| item) {
-        let ops = item.as_object().into_iter().flatten();
-        for op in ops.filter_map(|(_, op)| op.get("operationId").map(|id| (op, id))) {
-            let (op, id) = op;
-            let Some(id) = id.as_str() else { continue };
-            // Operation-level parameters override path-level ones.
-            let lists = [item.get("parameters"), op.get("parameters")];
-            for p in lists
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_array)
-                .flatten()
-            {
-                let p = match p.get("$ref").and_then(Value::as_str) {
-                    Some(r) => resolve(doc, r).unwrap_or(p),
-                    None => p,
-                };
+        for op in item.as_object().into_iter().flatten().map(|(_, op)| op) {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            // Path-level first: operation-level parameters override them.
+            for p in parameters(doc, item, op).rev() {
                 if let (Some(name), Some(d)) = (p.get("name").and_then(Value::as_str), text(p)) {
                     let ty = pascal_case(id).to_ascii_lowercase();
                     out.insert(format!("{ty}.{}", snake_case(name)), d);
@@ -330,6 +302,24 @@ pub(crate) fn collect_refs(v: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
+}
+
+/// An operation's parameters, `$ref`s resolved: its own, then those of
+/// its path item. A dangling `$ref` is left out (`load` reports it).
+fn parameters<'a>(
+    doc: &'a Value,
+    item: &'a Value,
+    op: &'a Value,
+) -> impl DoubleEndedIterator<Item = &'a Value> {
+    [op.get("parameters"), item.get("parameters")]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(move |p| match p.get("$ref").and_then(Value::as_str) {
+            Some(r) => resolve(doc, r),
+            None => Some(p),
+        })
 }
 
 pub(crate) fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
