@@ -181,7 +181,7 @@ impl Target {
             }
             Target::SvixBaseline(c, base) => {
                 let out: PortalOut = c
-                    .post(format!("{base}/api/v1/auth/app-portal-access/{APP}/"))
+                    .post(format!("{base}/api/v1/auth/app-portal-access/{APP}"))
                     .header(reqwest::header::ACCEPT, "application/json")
                     .bearer_auth(TOKEN)
                     .json(&PortalIn { feature_flags: &[] })

@@ -83,50 +83,50 @@ async fn glowmarkt_tour() -> Res {
 
 async fn kleister_tour() -> Res {
     use kleister::mock::MockServerExt;
+    // Today's Kleister answers a login with the JWT only; its `exp` claim
+    // (2100-01-01 here) is the expiry.
+    const JWT1: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6NDEwMjQ0NDgwMH0.dG91ci1zaWduYXR1cmU";
+    const JWT2: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6NDEwMjQ0ODQwMH0.dG91ci1zaWduYXR1cmUtMg";
     let server = MockServer::start_async().await;
     server.login_user(|when, then| {
         when.body(&from_value(json!({"username": "admin", "password": "admin"})).unwrap());
-        then.ok(
-            &from_value(json!({"token": "k.jwt.1", "expires_at": "2026-11-22T18:00:00Z"})).unwrap(),
-        );
+        then.ok(&from_value(json!({"token": JWT1})).unwrap());
     });
-    server.verify_auth(|when, then| {
-        when.token("k.jwt.1");
-        then.ok(
-            &from_value(json!({"username": "admin", "created_at": "2026-11-22T16:00:00Z"}))
-                .unwrap(),
-        );
+    server.verify(|when, then| {
+        when.into_inner().header("X-API-Key", JWT1);
+        then.ok(&from_value(json!({"username": "admin"})).unwrap());
     });
     server.refresh_auth(|when, then| {
-        when.into_inner().header("X-API-Key", "k.jwt.1");
-        then.ok(
-            &from_value(json!({"token": "k.jwt.2", "expires_at": "2026-11-22T19:00:00Z"})).unwrap(),
-        );
+        when.into_inner().header("X-API-Key", JWT1);
+        then.ok(&from_value(json!({"token": JWT2})).unwrap());
     });
 
     // The typed mocks serve the spec's paths at the server root.
     let client = kleister::Client::from_config(Config::new().base_url(server.base_url()))?;
     let token = client.login("admin", "admin").await?;
+    let secs = |t: Option<std::time::SystemTime>| {
+        t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or("unknown".to_string(), |d| format!("unix {}", d.as_secs()))
+    };
     step(
         "kleister",
         "login_user",
-        format!("expires_at {}", token.expires_at),
+        format!(
+            "today's shape, no expires_at; expiry from the JWT: {}",
+            secs(token.expiry())
+        ),
     );
-    let who = client
-        .verify_auth()
-        .token(token.token.expose())
-        .send()
-        .await?;
+    let who = client.verify().send().await?;
     step(
         "kleister",
-        "verify_auth",
-        format!("issued to {} at {}", who.username, who.created_at),
+        "verify",
+        format!("token in X-API-Key, issued to {}", who.username),
     );
     let refreshed = client.refresh().await?;
     step(
         "kleister",
         "refresh_auth",
-        format!("new expiry {}", refreshed.expires_at),
+        format!("new expiry {}", secs(refreshed.expiry())),
     );
     Ok(())
 }
@@ -146,7 +146,10 @@ async fn svix_tour() -> Res {
     });
     server.expire_all(|when, then| {
         when.app_id(app)
-            .body(&svix::types::ApplicationTokenExpireIn { expiry: Some(60) });
+            .body(&svix::types::ApplicationTokenExpireIn {
+            expiry: Some(60),
+            ..Default::default()
+        });
         then.no_content();
     });
 
@@ -173,7 +176,10 @@ async fn svix_tour() -> Res {
     let expired = client
         .expire_all()
         .app_id(app)
-        .body(svix::types::ApplicationTokenExpireIn { expiry: Some(60) })
+        .body(svix::types::ApplicationTokenExpireIn {
+            expiry: Some(60),
+            ..Default::default()
+        })
         .send()
         .await?;
     step("svix", "expire_all", expired.status());
@@ -237,12 +243,20 @@ async fn nuextract_tour() -> Res {
             .header("authorization", "Bearer nu-access");
         then.ok(&from_value(json!({"email": "demo@example.com"})).unwrap());
     });
-    server.create_user_token(|when, then| {
+    server.create_api_key(|when, then| {
         when.body(&from_value(json!({"name": "tour"})).unwrap());
-        then.ok(&from_value(json!({"id": "ut-1", "name": "tour", "token": "nu-user", "userId": "u-1", "createdAt": "2026-11-22T16:00:00Z", "expiresAt": "2027-11-22T16:00:00Z"})).unwrap());
+        then.ok(&from_value(json!({"id": "key-1", "name": "tour", "token": "nu-api-key", "userId": "u-1", "createdAt": "2026-11-22T16:00:00Z", "expiresAt": "2027-11-22T16:00:00Z"})).unwrap());
     });
-    server.delete_user_token(|when, then| {
-        when.user_token_id("ut-1");
+    // The API key is the Bearer token: this mock answers only to it.
+    server.current_user(|when, then| {
+        when.into_inner()
+            .header("authorization", "Bearer nu-api-key");
+        then.ok(&from_value(json!({"email": "demo@example.com", "isAdmin": false})).unwrap());
+    });
+    server.delete_api_key(|when, then| {
+        when.api_key_id("key-1")
+            .into_inner()
+            .header("authorization", "Bearer nu-access");
         then.ok();
     });
     server.logout(|when, then| {
@@ -271,18 +285,28 @@ async fn nuextract_tour() -> Res {
     client.set_token(tokens.token.expose())?;
     let me = client.current_user().send().await?;
     step("nuextract", "current_user", &me.email);
-    let ut = client
-        .create_user_token()
+    let key = client
+        .create_api_key()
         .body_map(|b| b.name("tour"))
         .send()
-        .await?;
-    step("nuextract", "create_user_token", format!("id {}", ut.id));
+        .await?
+        .into_inner();
+    step("nuextract", "create_api_key", format!("id {}", key.id));
+    // What NuExtract tells its users: send the API key as the Bearer token.
+    let with_key = nuextract::Client::from_config(Config::new().base_url(server.base_url()))?;
+    with_key.set_token(key.token.expose())?;
+    let me = with_key.current_user().send().await?;
+    step(
+        "nuextract",
+        "current_user with the API key as Bearer",
+        &me.email,
+    );
     let del = client
-        .delete_user_token()
-        .user_token_id(ut.id.as_str())
+        .delete_api_key()
+        .api_key_id(key.id.as_str())
         .send()
         .await?;
-    step("nuextract", "delete_user_token", del.status());
+    step("nuextract", "delete_api_key", del.status());
     let refresh = tokens
         .into_inner()
         .refresh_token

@@ -1,6 +1,7 @@
 //! NuExtract over real HTTP on 127.0.0.1: the text/plain sign-in URL, the
 //! tagged token request, the JSON-string logout body, user tokens, and both
 //! error shapes.
+#![allow(deprecated)] // deprecated operations stay tested: deployments may still run them
 
 use authapi::nuextract::{types, Client, Config, Error, Secret};
 use httpmock::prelude::*;
@@ -308,7 +309,7 @@ async fn json_errors_of_every_status_are_typed() {
         assert_eq!(rv.status().as_u16(), status);
         assert_eq!(
             rv.into_inner(),
-            types::NuExtractError::Error(types::Error {
+            types::NuExtractError::ErrorBody(types::ErrorBody {
                 code: "E".into(),
                 message: format!("status {status}")
             })

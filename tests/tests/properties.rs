@@ -37,9 +37,9 @@ proptest! {
 
     #[test]
     fn svix_bodies_round_trip(expiry in proptest::option::of(any::<i64>()), flags in proptest::collection::vec("[a-zA-Z0-9_.-]{1,32}", 0..8)) {
-        round_trip(&svix::types::ApplicationTokenExpireIn { expiry });
-        let feature_flags = flags.iter().map(|f| f.parse().unwrap()).collect();
-        round_trip(&svix::types::AppPortalAccessIn { feature_flags });
+        round_trip(&svix::types::ApplicationTokenExpireIn { expiry, session_ids: flags.clone() });
+        let feature_flags: Vec<String> = flags.clone();
+        round_trip(&svix::types::AppPortalAccessIn { feature_flags, ..Default::default() });
     }
 
     #[test]

@@ -29,7 +29,7 @@ async fn expire_all_sends_exact_request_and_decodes_204() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app/{APP}/expire-all/"))
+                .path(format!("/api/v1/auth/app/{APP}/expire-all"))
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("content-type", "application/json")
                 .header("idempotency-key", "key-1")
@@ -42,7 +42,10 @@ async fn expire_all_sends_exact_request_and_decodes_204() {
         .expire_all()
         .app_id(APP)
         .idempotency_key("key-1")
-        .body(types::ApplicationTokenExpireIn { expiry: Some(60) })
+        .body(types::ApplicationTokenExpireIn {
+            expiry: Some(60),
+            ..Default::default()
+        })
         .send()
         .await
         .unwrap();
@@ -57,7 +60,7 @@ async fn expire_all_without_a_caller_key_gets_an_automatic_one_and_no_null_expir
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app/{APP}/expire-all/"))
+                .path(format!("/api/v1/auth/app/{APP}/expire-all"))
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header_matches("^idempotency-key$", AUTO_KEY)
                 .json_body(json!({}));
@@ -80,7 +83,7 @@ async fn app_portal_access_sends_feature_flags_and_decodes_url_and_token() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app-portal-access/{APP}/"))
+                .path(format!("/api/v1/auth/app-portal-access/{APP}"))
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("idempotency-key", "portal-1")
                 .json_body(json!({"featureFlags": ["beta", "v2.flag"]}));
@@ -103,28 +106,261 @@ async fn app_portal_access_sends_feature_flags_and_decodes_url_and_token() {
     mock.assert_async().await;
 }
 
+/// Today's API requires at least one feature flag: an empty list is not
+/// sent, as the official SDKs do (`{}` on the wire, not `{"featureFlags": []}`).
 #[tokio::test]
-async fn app_portal_access_default_body_sends_empty_flag_list() {
+async fn app_portal_access_default_body_sends_no_feature_flags() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/app-portal-access/{APP}/"))
+                .path(format!("/api/v1/auth/app-portal-access/{APP}"))
                 .header_matches("^idempotency-key$", AUTO_KEY)
-                .json_body(json!({"featureFlags": []}));
+                .body("{}");
             then.status(200)
                 .header("content-type", "application/json")
                 .json_body(portal_out());
         })
         .await;
-    client(&server)
+    let client = client(&server);
+    client
         .app_portal_access()
         .app_id(APP)
         .body(types::AppPortalAccessIn::default())
         .send()
         .await
         .unwrap();
+    // An explicitly empty list is not sent either.
+    client
+        .app_portal_access()
+        .app_id(APP)
+        .body_map(|b| b.feature_flags(Vec::<String>::new()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mock.calls_async().await, 2);
+}
+
+/// Today's optional fields, each on the wire under its published name.
+#[tokio::test]
+async fn app_portal_access_sends_todays_fields() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/api/v1/auth/app-portal-access/{APP}"))
+                .json_body(json!({
+                    "application": {"name": "Acme", "uid": "acme-1"},
+                    "capabilities": ["ViewBase", "ManageEndpointSecret"],
+                    "expiry": 3600,
+                    "sessionId": "user_1FB8",
+                    "featureFlags": ["beta"],
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(portal_out());
+        })
+        .await;
+    let body = types::AppPortalAccessIn {
+        application: Some(types::ApplicationIn {
+            name: "Acme".into(),
+            uid: Some("acme-1".into()),
+            throttle_rate: None,
+            metadata: Default::default(),
+        }),
+        capabilities: Some(vec![
+            types::AppPortalCapability::ViewBase,
+            types::AppPortalCapability::ManageEndpointSecret,
+        ]),
+        expiry: Some(3600),
+        session_id: Some("user_1FB8".into()),
+        feature_flags: vec!["beta".into()],
+        read_only: None,
+    };
+    client(&server)
+        .app_portal_access()
+        .app_id(APP)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     mock.assert_async().await;
+}
+
+/// Every auth operation documents a 400 `HttpErrorOut` today.
+#[tokio::test]
+async fn a_400_decodes_as_http_error_out() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"code": "bad_request", "detail": "featureFlags: too short"}));
+        })
+        .await;
+    let err = client(&server)
+        .app_portal_access()
+        .app_id(APP)
+        .body(types::AppPortalAccessIn::default())
+        .send()
+        .await
+        .unwrap_err();
+    let Error::ErrorResponse(rv) = err else {
+        panic!("expected ErrorResponse, got {err:?}")
+    };
+    assert_eq!(rv.status(), 400);
+    assert_eq!(
+        rv.into_inner(),
+        types::SvixError::ErrorOut(types::HttpErrorOut {
+            code: "bad_request".into(),
+            detail: "featureFlags: too short".into(),
+        })
+    );
+}
+
+const STREAM: &str = "strm_31Dc0DD72P5AddYUguyBd";
+const SINK: &str = "sink_31Dc11sPYY9aLDkwPuGMa";
+
+#[tokio::test]
+async fn stream_portal_access_sends_exact_request_and_decodes_url_and_token() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/api/v1/auth/stream-portal-access/{STREAM}"))
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "application/json")
+                .header_matches("^idempotency-key$", AUTO_KEY)
+                .json_body(json!({"expiry": 7200, "sessionId": "s1"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(portal_out());
+        })
+        .await;
+    let out = client(&server)
+        .stream_portal_access()
+        .stream_id(STREAM)
+        .body_map(|b| b.expiry(Some(7200)).session_id(Some("s1".to_string())))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.url.expose(), "https://app.svix.com/login#key=eyJ");
+    assert_eq!(out.token, "appsk_portal");
+    assert!(!format!("{out:?}").contains("appsk_portal"));
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn stream_logout_and_expire_all_send_exact_requests() {
+    let server = MockServer::start_async().await;
+    let logout = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/auth/stream-logout")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("idempotency-key", "bye-1");
+            then.status(204);
+        })
+        .await;
+    let expire = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/api/v1/auth/stream/{STREAM}/expire-all"))
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header_matches("^idempotency-key$", AUTO_KEY)
+                .json_body(json!({"expiry": 60, "sessionIds": ["s1", "s2"]}));
+            then.status(204);
+        })
+        .await;
+    let client = client(&server);
+    let out = client
+        .stream_logout()
+        .idempotency_key("bye-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let out = client
+        .stream_expire_all()
+        .stream_id(STREAM)
+        .body(types::StreamTokenExpireIn {
+            expiry: Some(60),
+            session_ids: vec!["s1".into(), "s2".into()],
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    logout.assert_async().await;
+    expire.assert_async().await;
+}
+
+fn api_token_out() -> serde_json::Value {
+    json!({
+        "token": "poller-SvixSecret", "id": "key_1", "name": null,
+        "createdAt": "2026-11-22T16:00:00Z", "expiresAt": null, "scopes": null
+    })
+}
+
+#[tokio::test]
+async fn the_stream_poller_token_is_read_and_rotated() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/api/v1/auth/stream/{STREAM}/sink/{SINK}/poller/token"))
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header_missing("idempotency-key");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(api_token_out());
+        })
+        .await;
+    let rotate = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!(
+                    "/api/v1/auth/stream/{STREAM}/sink/{SINK}/poller/token/rotate"
+                ))
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header_matches("^idempotency-key$", AUTO_KEY)
+                .json_body(json!({"expiry": 86400, "oldTokenExpiry": 0}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(api_token_out());
+        })
+        .await;
+    let client = client(&server);
+    let current = client
+        .get_stream_poller_token()
+        .stream_id(STREAM)
+        .sink_id(SINK)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(current.token, "poller-SvixSecret");
+    assert_eq!(current.id, "key_1");
+    assert_eq!(current.created_at.timestamp(), 1_795_363_200);
+    assert_eq!(current.expires_at, None);
+    assert!(!format!("{current:?}").contains("poller-SvixSecret"));
+    let rotated = client
+        .rotate_stream_poller_token()
+        .stream_id(STREAM)
+        .sink_id(SINK)
+        .body(types::RotatePollerTokenIn {
+            expiry: Some(86_400),
+            old_token_expiry: Some(0),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 201);
+    assert_eq!(rotated.into_inner().token, "poller-SvixSecret");
+    get.assert_async().await;
+    rotate.assert_async().await;
 }
 
 #[tokio::test]
@@ -133,7 +369,7 @@ async fn dashboard_access_posts_without_body() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path(format!("/api/v1/auth/dashboard-access/{APP}/"))
+                .path(format!("/api/v1/auth/dashboard-access/{APP}"))
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("idempotency-key", "dash-1")
                 .header_missing("content-type")
@@ -160,7 +396,7 @@ async fn logout_posts_without_body_and_decodes_204() {
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/api/v1/auth/logout/")
+                .path("/api/v1/auth/logout")
                 .header("authorization", "Bearer appsk_portal")
                 .header_matches("^idempotency-key$", AUTO_KEY)
                 .body("");
@@ -180,7 +416,7 @@ async fn every_documented_error_status_reaches_the_caller_typed() {
         let server = MockServer::start_async().await;
         server
             .mock_async(|when, then| {
-                when.path("/api/v1/auth/logout/");
+                when.path("/api/v1/auth/logout");
                 then.status(status)
                     .header("content-type", "application/json")
                     .json_body(json!({"code": format!("code_{status}"), "detail": "nope"}));
@@ -207,7 +443,7 @@ async fn validation_error_422_keeps_its_detail_array() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
-            when.path(format!("/api/v1/auth/app/{APP}/expire-all/"));
+            when.path(format!("/api/v1/auth/app/{APP}/expire-all"));
             then.status(422)
                 .header("content-type", "application/json")
                 .json_body(json!({"detail": [{
@@ -222,6 +458,7 @@ async fn validation_error_422_keeps_its_detail_array() {
         .app_id(APP)
         .body(types::ApplicationTokenExpireIn {
             expiry: Some(999_999),
+            ..Default::default()
         })
         .send()
         .await

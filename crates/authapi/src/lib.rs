@@ -22,7 +22,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub use authapi_core::{Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError};
+pub use authapi_core::{
+    jwt_expiry, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
+};
 
 #[cfg(feature = "giantswarm")]
 pub use authapi_giantswarm as giantswarm;

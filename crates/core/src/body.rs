@@ -143,3 +143,21 @@ pub(crate) async fn prepare(
         parts, body,
     )))
 }
+
+/// Sets `body` as an `application/x-www-form-urlencoded` request body
+/// (Glowmarkt's OAuth token exchange). Generated code calls this in place of
+/// progenitor's `form_urlencoded`, whose error type is progenitor's.
+#[doc(hidden)]
+pub fn form_urlencoded<T: serde::Serialize + ?Sized, E>(
+    builder: reqwest::RequestBuilder,
+    body: &T,
+) -> Result<reqwest::RequestBuilder, crate::Error<E>> {
+    let encoded = serde_urlencoded::to_string(body)
+        .map_err(|e| crate::Error::InvalidRequest(format!("cannot encode the form body: {e}")))?;
+    Ok(builder
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .body(encoded))
+}

@@ -285,16 +285,33 @@ impl fmt::Debug for Transport {
 pub struct Redirect {
     status: StatusCode,
     origin: Option<String>,
+    location: Option<crate::SecretUrl>,
     attempts: u32,
 }
 
 impl Redirect {
-    pub(crate) fn new(status: StatusCode, origin: Option<String>) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        origin: Option<String>,
+        location: Option<crate::SecretUrl>,
+    ) -> Self {
         Redirect {
             status,
             origin,
+            location,
             attempts: 0,
         }
+    }
+
+    /// The whole `Location` the service answered, resolved against the
+    /// request URL, for operations whose documented answer *is* a redirect
+    /// (Kleister `request_provider`, `callback_provider`: the provider's
+    /// sign-in address, or the token to trade). It may carry a secret, so it
+    /// is a [`SecretUrl`](crate::SecretUrl): `Debug` shows the origin only,
+    /// and neither this error's `Display` nor its `Debug` prints it. Nothing
+    /// was sent to it.
+    pub fn location(&self) -> Option<&crate::SecretUrl> {
+        self.location.as_ref()
     }
 
     /// The 3xx status.
@@ -635,6 +652,19 @@ pub async fn service_error<E: serde::de::DeserializeOwned>(
             attempts,
         }),
     }
+}
+
+/// A documented error status whose body the spec leaves untyped (an HTML
+/// page): the status and headers, the body unread. Generated code calls
+/// this in place of progenitor's `ResponseValue::empty` for errors.
+#[doc(hidden)]
+pub fn empty_error(response: reqwest::Response) -> Error<()> {
+    Error::ErrorResponse(ServiceError {
+        body: (),
+        status: response.status(),
+        headers: response.headers().clone(),
+        attempts: attempts_of(&response),
+    })
 }
 
 /// A status the spec does not list.

@@ -41,22 +41,24 @@ mod body;
 mod config;
 mod credentials;
 mod error;
+mod jwt;
 mod retry;
 mod runtime;
 mod secret;
 mod session;
 mod trace;
 
-pub use body::BodyTooLarge;
+pub use body::{form_urlencoded, BodyTooLarge};
 pub use config::{
     normalize_base_url, redact_userinfo, Config, ConfigError, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use credentials::{header_value, AuthTable, Operation, Scheme};
 pub use error::{
-    decode, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload, Redirect,
+    decode, empty_error, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload, Redirect,
     ResponseValue, ServiceError, Transport, UnexpectedResponse,
 };
+pub use jwt::jwt_expiry;
 pub use retry::Retry;
 pub use runtime::{session_error, unix_time, Runtime};
 pub use secret::{Secret, SecretUrl};

@@ -565,14 +565,19 @@ impl Runtime {
         if status.is_redirection() {
             // Only the origin is kept: the target's path or query may echo
             // a secret.
-            let target = response
+            let location = response
                 .headers()
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|l| response.url().join(l).ok())
+                .and_then(|l| response.url().join(l).ok());
+            let target = location
+                .as_ref()
                 .map(|u| u.origin().ascii_serialization())
                 .filter(|o| o != "null");
-            return Err(Error::Redirect(Redirect::new(status, target)).with_attempts(attempt));
+            let location = location.map(|u| crate::SecretUrl::new(String::from(u)));
+            return Err(
+                Error::Redirect(Redirect::new(status, target, location)).with_attempts(attempt)
+            );
         }
         response.extensions_mut().insert(Attempts(attempt));
         crate::body::prepare(

@@ -23,6 +23,32 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ExchangeAuthorizationCodeWithAccessRes`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ExchangeAuthorizationCodeWithAccessRes {
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::authapi_core::Secret>,
+        ///Access-token lifetime in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_in: ::std::option::Option<f64>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::authapi_core::Secret>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_type: ::std::option::Option<::authapi_core::Secret>,
+        ///Always `bearer`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_type: ::std::option::Option<::std::string::String>,
+    }
+    impl ExchangeAuthorizationCodeWithAccessRes {
+        ///A builder for a [`ExchangeAuthorizationCodeWithAccessRes`], field by field.
+        pub fn builder() -> builder::ExchangeAuthorizationCodeWithAccessRes {
+            Default::default()
+        }
+    }
     ///Any error body (MissingElementsError, AccessDeniedError, InternalServerError, `{"valid": false}`). `error` is usually a string but some deployments send `{"message": ...}`, so it is kept as JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -115,6 +141,154 @@ pub mod types {
     impl NewTokenResponse {
         ///A builder for a [`NewTokenResponse`], field by field.
         pub fn builder() -> builder::NewTokenResponse {
+            Default::default()
+        }
+    }
+    ///`OAuthAccessRefreshToken`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OAuthAccessRefreshToken {
+        ///The OAuth client id (the application id).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_secret: ::std::option::Option<::authapi_core::Secret>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::authapi_core::Secret>,
+        ///`authorization_code`, or `refresh_token` to renew an access token.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub grant_type: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::authapi_core::Secret>,
+    }
+    impl OAuthAccessRefreshToken {
+        ///A builder for a [`OAuthAccessRefreshToken`], field by field.
+        pub fn builder() -> builder::OAuthAccessRefreshToken {
+            Default::default()
+        }
+    }
+    ///`OAuthCodeRes`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OAuthCodeRes {
+        ///Account the code was issued for.
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        ///A password or token; its Debug output is redacted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::authapi_core::Secret>,
+        ///Expiry of the code, Unix seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub exp: ::std::option::Option<f64>,
+        ///Display name of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///`true` when the credentials were accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub valid: ::std::option::Option<bool>,
+    }
+    impl OAuthCodeRes {
+        ///A builder for a [`OAuthCodeRes`], field by field.
+        pub fn builder() -> builder::OAuthCodeRes {
+            Default::default()
+        }
+    }
+    ///`OAuthValidAccessToken`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OAuthValidAccessToken {
+        ///Whether the account is active.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        ///The user's applications.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub applications: ::std::vec::Vec<OAuthValidAccessTokenApplicationsItem>,
+        ///`oauth`.
+        #[serde(
+            rename = "authenticationFramework",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub authentication_framework: ::std::option::Option<::std::string::String>,
+        ///When the account was created.
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///Account status (such as `active`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The user the access token belongs to.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl OAuthValidAccessToken {
+        ///A builder for a [`OAuthValidAccessToken`], field by field.
+        pub fn builder() -> builder::OAuthValidAccessToken {
+            Default::default()
+        }
+    }
+    ///`OAuthValidAccessTokenApplicationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OAuthValidAccessTokenApplicationsItem {
+        ///The `account_id` field.
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        ///The `active` field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        ///The `application_id` field.
+        #[serde(
+            rename = "applicationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_id: ::std::option::Option<::std::string::String>,
+    }
+    impl OAuthValidAccessTokenApplicationsItem {
+        ///A builder for a [`OAuthValidAccessTokenApplicationsItem`], field by field.
+        pub fn builder() -> builder::OAuthValidAccessTokenApplicationsItem {
+            Default::default()
+        }
+    }
+    ///`TokenCheckResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TokenCheckResponse {
+        ///Account the token belongs to.
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        ///Application the token was issued for.
+        #[serde(
+            rename = "applicationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_id: ::std::option::Option<::std::string::String>,
+        ///Token expiry as Unix time in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub exp: ::std::option::Option<i64>,
+        ///`true` when the token is valid.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub valid: ::std::option::Option<bool>,
+    }
+    impl TokenCheckResponse {
+        ///A builder for a [`TokenCheckResponse`], field by field.
+        pub fn builder() -> builder::TokenCheckResponse {
             Default::default()
         }
     }
@@ -227,6 +401,141 @@ pub mod types {
         impl ::std::convert::From<super::DeleteTokenResponse> for DeleteTokenResponse {
             fn from(value: super::DeleteTokenResponse) -> Self {
                 Self { valid: Ok(value.valid) }
+            }
+        }
+        ///A builder for [`super::ExchangeAuthorizationCodeWithAccessRes`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct ExchangeAuthorizationCodeWithAccessRes {
+            access_token: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            expires_in: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            refresh_type: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            token_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExchangeAuthorizationCodeWithAccessRes {
+            fn default() -> Self {
+                Self {
+                    access_token: Ok(Default::default()),
+                    expires_in: Ok(Default::default()),
+                    refresh_token: Ok(Default::default()),
+                    refresh_type: Ok(Default::default()),
+                    token_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExchangeAuthorizationCodeWithAccessRes {
+            ///Sets `access_token`: A password or token; its Debug output is redacted.
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            ///Sets `expires_in`: Access-token lifetime in seconds.
+            pub fn expires_in<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_in = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_in: {e}")
+                    });
+                self
+            }
+            ///Sets `refresh_token`: A password or token; its Debug output is redacted.
+            pub fn refresh_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
+                self
+            }
+            ///Sets `refresh_type`: A password or token; its Debug output is redacted.
+            pub fn refresh_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_type: {e}")
+                    });
+                self
+            }
+            ///Sets `token_type`: Always `bearer`.
+            pub fn token_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExchangeAuthorizationCodeWithAccessRes>
+        for super::ExchangeAuthorizationCodeWithAccessRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExchangeAuthorizationCodeWithAccessRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    expires_in: value.expires_in?,
+                    refresh_token: value.refresh_token?,
+                    refresh_type: value.refresh_type?,
+                    token_type: value.token_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExchangeAuthorizationCodeWithAccessRes>
+        for ExchangeAuthorizationCodeWithAccessRes {
+            fn from(value: super::ExchangeAuthorizationCodeWithAccessRes) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    expires_in: Ok(value.expires_in),
+                    refresh_token: Ok(value.refresh_token),
+                    refresh_type: Ok(value.refresh_type),
+                    token_type: Ok(value.token_type),
+                }
             }
         }
         ///A builder for [`super::GlowmarktError`], checking each field as it is set.
@@ -601,6 +910,623 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::OAuthAccessRefreshToken`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct OAuthAccessRefreshToken {
+            client_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            client_secret: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            code: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            grant_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthAccessRefreshToken {
+            fn default() -> Self {
+                Self {
+                    client_id: Ok(Default::default()),
+                    client_secret: Ok(Default::default()),
+                    code: Ok(Default::default()),
+                    grant_type: Ok(Default::default()),
+                    refresh_token: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthAccessRefreshToken {
+            ///Sets `client_id`: The OAuth client id (the application id).
+            pub fn client_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_id: {e}")
+                    });
+                self
+            }
+            ///Sets `client_secret`: A password or token; its Debug output is redacted.
+            pub fn client_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_secret: {e}")
+                    });
+                self
+            }
+            ///Sets `code`: A password or token; its Debug output is redacted.
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            ///Sets `grant_type`: `authorization_code`, or `refresh_token` to renew an access token.
+            pub fn grant_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.grant_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for grant_type: {e}")
+                    });
+                self
+            }
+            ///Sets `refresh_token`: A password or token; its Debug output is redacted.
+            pub fn refresh_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthAccessRefreshToken>
+        for super::OAuthAccessRefreshToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthAccessRefreshToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_id: value.client_id?,
+                    client_secret: value.client_secret?,
+                    code: value.code?,
+                    grant_type: value.grant_type?,
+                    refresh_token: value.refresh_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthAccessRefreshToken>
+        for OAuthAccessRefreshToken {
+            fn from(value: super::OAuthAccessRefreshToken) -> Self {
+                Self {
+                    client_id: Ok(value.client_id),
+                    client_secret: Ok(value.client_secret),
+                    code: Ok(value.code),
+                    grant_type: Ok(value.grant_type),
+                    refresh_token: Ok(value.refresh_token),
+                }
+            }
+        }
+        ///A builder for [`super::OAuthCodeRes`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct OAuthCodeRes {
+            account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code: ::std::result::Result<
+                ::std::option::Option<::authapi_core::Secret>,
+                ::std::string::String,
+            >,
+            exp: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            valid: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthCodeRes {
+            fn default() -> Self {
+                Self {
+                    account_id: Ok(Default::default()),
+                    code: Ok(Default::default()),
+                    exp: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    valid: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthCodeRes {
+            ///Sets `account_id`: Account the code was issued for.
+            pub fn account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
+                self
+            }
+            ///Sets `code`: A password or token; its Debug output is redacted.
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            ///Sets `exp`: Expiry of the code, Unix seconds.
+            pub fn exp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.exp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for exp: {e}")
+                    });
+                self
+            }
+            ///Sets `name`: Display name of the account.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            ///Sets `valid`: `true` when the credentials were accepted.
+            pub fn valid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.valid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for valid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthCodeRes> for super::OAuthCodeRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthCodeRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_id: value.account_id?,
+                    code: value.code?,
+                    exp: value.exp?,
+                    name: value.name?,
+                    valid: value.valid?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthCodeRes> for OAuthCodeRes {
+            fn from(value: super::OAuthCodeRes) -> Self {
+                Self {
+                    account_id: Ok(value.account_id),
+                    code: Ok(value.code),
+                    exp: Ok(value.exp),
+                    name: Ok(value.name),
+                    valid: Ok(value.valid),
+                }
+            }
+        }
+        ///A builder for [`super::OAuthValidAccessToken`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct OAuthValidAccessToken {
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            applications: ::std::result::Result<
+                ::std::vec::Vec<super::OAuthValidAccessTokenApplicationsItem>,
+                ::std::string::String,
+            >,
+            authentication_framework: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthValidAccessToken {
+            fn default() -> Self {
+                Self {
+                    active: Ok(Default::default()),
+                    applications: Ok(Default::default()),
+                    authentication_framework: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthValidAccessToken {
+            ///Sets `active`: Whether the account is active.
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            ///Sets `applications`: The user's applications.
+            pub fn applications<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::OAuthValidAccessTokenApplicationsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.applications = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for applications: {e}")
+                    });
+                self
+            }
+            ///Sets `authentication_framework`: `oauth`.
+            pub fn authentication_framework<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.authentication_framework = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for authentication_framework: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets `created_at`: When the account was created.
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            ///Sets `status`: Account status (such as `active`).
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            ///Sets `user_id`: The user the access token belongs to.
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthValidAccessToken>
+        for super::OAuthValidAccessToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthValidAccessToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active: value.active?,
+                    applications: value.applications?,
+                    authentication_framework: value.authentication_framework?,
+                    created_at: value.created_at?,
+                    status: value.status?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthValidAccessToken>
+        for OAuthValidAccessToken {
+            fn from(value: super::OAuthValidAccessToken) -> Self {
+                Self {
+                    active: Ok(value.active),
+                    applications: Ok(value.applications),
+                    authentication_framework: Ok(value.authentication_framework),
+                    created_at: Ok(value.created_at),
+                    status: Ok(value.status),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        ///A builder for [`super::OAuthValidAccessTokenApplicationsItem`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct OAuthValidAccessTokenApplicationsItem {
+            account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            application_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthValidAccessTokenApplicationsItem {
+            fn default() -> Self {
+                Self {
+                    account_id: Ok(Default::default()),
+                    active: Ok(Default::default()),
+                    application_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthValidAccessTokenApplicationsItem {
+            ///Sets `account_id`.
+            pub fn account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
+                self
+            }
+            ///Sets `active`.
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            ///Sets `application_id`.
+            pub fn application_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.application_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for application_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthValidAccessTokenApplicationsItem>
+        for super::OAuthValidAccessTokenApplicationsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthValidAccessTokenApplicationsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_id: value.account_id?,
+                    active: value.active?,
+                    application_id: value.application_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthValidAccessTokenApplicationsItem>
+        for OAuthValidAccessTokenApplicationsItem {
+            fn from(value: super::OAuthValidAccessTokenApplicationsItem) -> Self {
+                Self {
+                    account_id: Ok(value.account_id),
+                    active: Ok(value.active),
+                    application_id: Ok(value.application_id),
+                }
+            }
+        }
+        ///A builder for [`super::TokenCheckResponse`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct TokenCheckResponse {
+            account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            application_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            exp: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            valid: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TokenCheckResponse {
+            fn default() -> Self {
+                Self {
+                    account_id: Ok(Default::default()),
+                    application_id: Ok(Default::default()),
+                    exp: Ok(Default::default()),
+                    valid: Ok(Default::default()),
+                }
+            }
+        }
+        impl TokenCheckResponse {
+            ///Sets `account_id`: Account the token belongs to.
+            pub fn account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
+                self
+            }
+            ///Sets `application_id`: Application the token was issued for.
+            pub fn application_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.application_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for application_id: {e}"
+                        )
+                    });
+                self
+            }
+            ///Sets `exp`: Token expiry as Unix time in seconds.
+            pub fn exp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.exp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for exp: {e}")
+                    });
+                self
+            }
+            ///Sets `valid`: `true` when the token is valid.
+            pub fn valid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.valid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for valid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokenCheckResponse> for super::TokenCheckResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokenCheckResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_id: value.account_id?,
+                    application_id: value.application_id?,
+                    exp: value.exp?,
+                    valid: value.valid?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokenCheckResponse> for TokenCheckResponse {
+            fn from(value: super::TokenCheckResponse) -> Self {
+                Self {
+                    account_id: Ok(value.account_id),
+                    application_id: Ok(value.application_id),
+                    exp: Ok(value.exp),
+                    valid: Ok(value.valid),
+                }
+            }
+        }
         ///A builder for [`super::TokenDocument`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct TokenDocument {
@@ -919,6 +1845,14 @@ const _: () = {
     {}
 };
 impl Client {
+    /**Checks whether a user token is valid
+
+Sends the stored token and application id; the answer says whether the token is valid and until when.
+
+Sends a `GET` request to `/auth`*/
+    pub fn token_check(&self) -> builder::TokenCheck<'_> {
+        builder::TokenCheck::new(self)
+    }
     /**authenticate an account
 
 Authenticates the user and generates a JWT token.
@@ -946,6 +1880,36 @@ Sends a `GET` request to `/auth/newToken`*/
     pub fn new_token(&self) -> builder::NewToken<'_> {
         builder::NewToken::new(self)
     }
+    /**Check and validate an OAuth access token
+
+Sends the stored token (`set_token` with the OAuth access token from `exchange_oauth_code`) in the `token` header; the answer describes the user it was issued for.
+
+Sends a `GET` request to `/auth/oauth`*/
+    pub fn validate_oauth_access_token(&self) -> builder::ValidateOauthAccessToken<'_> {
+        builder::ValidateOauthAccessToken::new(self)
+    }
+    /**Authenticate a user and generate an OAuth 2.0 authorization code
+
+Like `username_login`, but answers an authorization code (OAuth 2.0 Authorization Code Grant) to trade with `exchange_oauth_code`.
+
+Sends a `POST` request to `/auth/oauth`
+
+Arguments:
+- `body`: The information that is required to authenticate an account.*/
+    pub fn generate_oauth_code(&self) -> builder::GenerateOauthCode<'_> {
+        builder::GenerateOauthCode::new(self)
+    }
+    /**Exchange the authorization code (or a refresh token) for an access token
+
+Sends a form (`application/x-www-form-urlencoded`): the client id and secret, `grant_type`, and `code`, or `refresh_token` to renew an access token.
+
+Sends a `POST` request to `/auth/oauth/access`
+
+Arguments:
+- `body`: The information that is required to authenticate an account.*/
+    pub fn exchange_oauth_code(&self) -> builder::ExchangeOauthCode<'_> {
+        builder::ExchangeOauthCode::new(self)
+    }
     /**Returns all the tokens that are active and valid for a specified user
 
 Sends a `GET` request to `/auth/token`*/
@@ -971,6 +1935,51 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::token_check`]
+
+[`Client::token_check`]: super::Client::token_check*/
+    #[derive(Debug, Clone)]
+    pub struct TokenCheck<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> TokenCheck<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/auth`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::TokenCheckResponse>,
+            Error<types::GlowmarktError>,
+        > {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = client.inner.url("/auth")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "token_check")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                500u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
     /**Builder for [`Client::username_login`]
 
 [`Client::username_login`]: super::Client::username_login*/
@@ -1141,6 +2150,225 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::validate_oauth_access_token`]
+
+[`Client::validate_oauth_access_token`]: super::Client::validate_oauth_access_token*/
+    #[derive(Debug, Clone)]
+    pub struct ValidateOauthAccessToken<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ValidateOauthAccessToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/auth/oauth`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::OAuthValidAccessToken>,
+            Error<types::GlowmarktError>,
+        > {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = client.inner.url("/auth/oauth")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(
+                    &super::AUTH,
+                    &client.client,
+                    &build,
+                    "validate_oauth_access_token",
+                )
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                500u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_oauth_code`]
+
+[`Client::generate_oauth_code`]: super::Client::generate_oauth_code*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateOauthCode<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UserNameLoginReq, String>,
+    }
+    impl<'a> GenerateOauthCode<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UserNameLoginReq>,
+            <V as std::convert::TryInto<
+                types::UserNameLoginReq,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UserNameLoginReq` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UserNameLoginReq,
+            ) -> types::builder::UserNameLoginReq,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/auth/oauth`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::OAuthCodeRes>, Error<types::GlowmarktError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UserNameLoginReq::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = client.inner.url("/auth/oauth")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "generate_oauth_code")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                500u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::exchange_oauth_code`]
+
+[`Client::exchange_oauth_code`]: super::Client::exchange_oauth_code*/
+    #[derive(Debug, Clone)]
+    pub struct ExchangeOauthCode<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OAuthAccessRefreshToken, String>,
+    }
+    impl<'a> ExchangeOauthCode<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OAuthAccessRefreshToken>,
+            <V as std::convert::TryInto<
+                types::OAuthAccessRefreshToken,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `OAuthAccessRefreshToken` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OAuthAccessRefreshToken,
+            ) -> types::builder::OAuthAccessRefreshToken,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/auth/oauth/access`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ExchangeAuthorizationCodeWithAccessRes>,
+            Error<types::GlowmarktError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OAuthAccessRefreshToken::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::GlowmarktError>> {
+                let url = client.inner.url("/auth/oauth/access")?;
+                #[allow(unused_mut)]
+                let mut request = authapi_core::form_urlencoded(
+                        client
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            ),
+                        &body,
+                    )?
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "exchange_oauth_code")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                500u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_token_of_user`]
 
 [`Client::get_token_of_user`]: super::Client::get_token_of_user*/
@@ -1277,7 +2505,16 @@ static SCHEMES: [authapi_core::Scheme; 2usize] = [
         prefix: "",
     },
 ];
-static OPERATIONS: [authapi_core::Operation; 5usize] = [
+static OPERATIONS: [authapi_core::Operation; 9usize] = [
+    authapi_core::Operation {
+        id: "token_check",
+        method: "GET",
+        path: "/auth",
+        idempotency_key: None,
+        schemes: &["applicationId", "token"],
+        text_plain: false,
+        redact_url: false,
+    },
     authapi_core::Operation {
         id: "username_login",
         method: "POST",
@@ -1302,6 +2539,33 @@ static OPERATIONS: [authapi_core::Operation; 5usize] = [
         path: "/auth/newToken",
         idempotency_key: None,
         schemes: &["applicationId", "token"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "validate_oauth_access_token",
+        method: "GET",
+        path: "/auth/oauth",
+        idempotency_key: None,
+        schemes: &["token"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "generate_oauth_code",
+        method: "POST",
+        path: "/auth/oauth",
+        idempotency_key: None,
+        schemes: &["applicationId"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "exchange_oauth_code",
+        method: "POST",
+        path: "/auth/oauth/access",
+        idempotency_key: None,
+        schemes: &[],
         text_plain: false,
         redact_url: false,
     },

@@ -6,6 +6,64 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    ///`TokenCheckWhen`.
+    pub struct TokenCheckWhen(::httpmock::When);
+    impl TokenCheckWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`TokenCheckThen`.
+    pub struct TokenCheckThen(::httpmock::Then);
+    impl TokenCheckThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::TokenCheckResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(500u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     ///`UsernameLoginWhen`.
     pub struct UsernameLoginWhen(::httpmock::When);
     impl UsernameLoginWhen {
@@ -204,6 +262,218 @@ pub mod operations {
             )
         }
     }
+    ///`ValidateOauthAccessTokenWhen`.
+    pub struct ValidateOauthAccessTokenWhen(::httpmock::When);
+    impl ValidateOauthAccessTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth/oauth$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`ValidateOauthAccessTokenThen`.
+    pub struct ValidateOauthAccessTokenThen(::httpmock::Then);
+    impl ValidateOauthAccessTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::OAuthValidAccessToken) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(500u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`GenerateOauthCodeWhen`.
+    pub struct GenerateOauthCodeWhen(::httpmock::When);
+    impl GenerateOauthCodeWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/auth/oauth$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::UserNameLoginReq) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`GenerateOauthCodeThen`.
+    pub struct GenerateOauthCodeThen(::httpmock::Then);
+    impl GenerateOauthCodeThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::OAuthCodeRes) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(500u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`ExchangeOauthCodeWhen`.
+    pub struct ExchangeOauthCodeWhen(::httpmock::When);
+    impl ExchangeOauthCodeWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/auth/oauth/access$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::OAuthAccessRefreshToken) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`ExchangeOauthCodeThen`.
+    pub struct ExchangeOauthCodeThen(::httpmock::Then);
+    impl ExchangeOauthCodeThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::ExchangeAuthorizationCodeWithAccessRes) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self, value: &types::GlowmarktError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(500u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     ///`GetTokenOfUserWhen`.
     pub struct GetTokenOfUserWhen(::httpmock::When);
     impl GetTokenOfUserWhen {
@@ -331,6 +601,10 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    ///Mocks `token_check`: the first closure argument matches the request, the second shapes the answer.
+    fn token_check<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::TokenCheckWhen, operations::TokenCheckThen);
     ///Mocks `username_login`: the first closure argument matches the request, the second shapes the answer.
     fn username_login<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
@@ -343,6 +617,21 @@ pub trait MockServerExt {
     fn new_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::NewTokenWhen, operations::NewTokenThen);
+    ///Mocks `validate_oauth_access_token`: the first closure argument matches the request, the second shapes the answer.
+    fn validate_oauth_access_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ValidateOauthAccessTokenWhen,
+            operations::ValidateOauthAccessTokenThen,
+        );
+    ///Mocks `generate_oauth_code`: the first closure argument matches the request, the second shapes the answer.
+    fn generate_oauth_code<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GenerateOauthCodeWhen, operations::GenerateOauthCodeThen);
+    ///Mocks `exchange_oauth_code`: the first closure argument matches the request, the second shapes the answer.
+    fn exchange_oauth_code<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ExchangeOauthCodeWhen, operations::ExchangeOauthCodeThen);
     ///Mocks `get_token_of_user`: the first closure argument matches the request, the second shapes the answer.
     fn get_token_of_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
@@ -353,6 +642,17 @@ pub trait MockServerExt {
         F: FnOnce(operations::DeleteTokenByIdWhen, operations::DeleteTokenByIdThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
+    fn token_check<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::TokenCheckWhen, operations::TokenCheckThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::TokenCheckWhen::new(when),
+                operations::TokenCheckThen::new(then),
+            )
+        })
+    }
     fn username_login<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::UsernameLoginWhen, operations::UsernameLoginThen),
@@ -383,6 +683,42 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::NewTokenWhen::new(when),
                 operations::NewTokenThen::new(then),
+            )
+        })
+    }
+    fn validate_oauth_access_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ValidateOauthAccessTokenWhen,
+            operations::ValidateOauthAccessTokenThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ValidateOauthAccessTokenWhen::new(when),
+                operations::ValidateOauthAccessTokenThen::new(then),
+            )
+        })
+    }
+    fn generate_oauth_code<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GenerateOauthCodeWhen, operations::GenerateOauthCodeThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GenerateOauthCodeWhen::new(when),
+                operations::GenerateOauthCodeThen::new(then),
+            )
+        })
+    }
+    fn exchange_oauth_code<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ExchangeOauthCodeWhen, operations::ExchangeOauthCodeThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ExchangeOauthCodeWhen::new(when),
+                operations::ExchangeOauthCodeThen::new(then),
             )
         })
     }

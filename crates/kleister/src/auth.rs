@@ -1,6 +1,6 @@
 //! Credentials for Kleister: the session token, sent as `X-API-Key` on refresh.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
@@ -75,8 +75,31 @@ impl Client {
         token: &types::AuthToken,
         since: Option<u64>,
     ) -> Result<(), Error<types::GeneralError>> {
-        let expiry = authapi_core::unix_time(token.expires_at.timestamp());
+        let expiry = token.expiry();
         self.inner
             .keep_session(&AUTH, TOKEN, Some(&token.token), expiry, None, since)
+    }
+}
+
+impl types::AuthToken {
+    /// When the token expires: `expires_at` where the server sent it (older
+    /// servers), else the JWT's `exp` claim (today's servers send only the
+    /// token). `None` when neither is usable. The claim is read, never
+    /// verified: it decides when the session refreshes, nothing else.
+    ///
+    /// ```
+    /// # use authapi_kleister::types::AuthToken;
+    /// // {"exp":1700000000}
+    /// let token: AuthToken = serde_json::from_str(
+    ///     r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2ln"}"#,
+    /// ).unwrap();
+    /// let at = token.expiry().unwrap();
+    /// assert_eq!(at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), 1_700_000_000);
+    /// ```
+    pub fn expiry(&self) -> Option<SystemTime> {
+        match self.expires_at {
+            Some(at) => authapi_core::unix_time(at.timestamp()),
+            None => authapi_core::jwt_expiry(self.token.expose()),
+        }
     }
 }

@@ -27,8 +27,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthToken {
-        ///Time after which the token is rejected.
-        pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Time after which the token is rejected. Older servers send it; today's send only the token, whose JWT `exp` claim the session reads instead (`authapi::jwt_expiry`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///A password or token; its Debug output is redacted.
         pub token: ::authapi_core::Secret,
     }
@@ -43,7 +44,8 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthVerify {
         ///When that token was issued.
-        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///User the token was issued to.
         pub username: ::std::string::String,
     }
@@ -53,18 +55,91 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GeneralError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    ///An error body: today's `Notification` (every field optional, plus `errors`) or the older `general_error` (`status` and `message`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GeneralError {
+        ///One entry per failing field, on validation errors.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub errors: ::std::vec::Vec<Validation>,
         ///Human-readable reason.
-        pub message: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
         ///Repeats the HTTP status code.
-        pub status: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
     }
     impl GeneralError {
         ///A builder for a [`GeneralError`], field by field.
         pub fn builder() -> builder::GeneralError {
+            Default::default()
+        }
+    }
+    ///`Provider`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Provider {
+        ///Name to show.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display: ::std::option::Option<::std::string::String>,
+        ///The provider's protocol driver.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub driver: ::std::option::Option<::std::string::String>,
+        ///Icon name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        ///Identifier to pass as `provider`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl Provider {
+        ///A builder for a [`Provider`], field by field.
+        pub fn builder() -> builder::Provider {
+            Default::default()
+        }
+    }
+    ///`Providers`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Providers {
+        ///The `providers` field.
+        pub providers: ::std::vec::Vec<Provider>,
+        ///How many providers follow.
+        pub total: i64,
+    }
+    impl Providers {
+        ///A builder for a [`Providers`], field by field.
+        pub fn builder() -> builder::Providers {
+            Default::default()
+        }
+    }
+    ///`RedirectAuth`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct RedirectAuth {
+        ///A password or token; its Debug output is redacted.
+        pub token: ::authapi_core::Secret,
+    }
+    impl RedirectAuth {
+        ///A builder for a [`RedirectAuth`], field by field.
+        pub fn builder() -> builder::RedirectAuth {
+            Default::default()
+        }
+    }
+    ///`Validation`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Validation {
+        ///The field that failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field: ::std::option::Option<::std::string::String>,
+        ///What is wrong with it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl Validation {
+        ///A builder for a [`Validation`], field by field.
+        pub fn builder() -> builder::Validation {
             Default::default()
         }
     }
@@ -141,7 +216,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AuthToken {
             expires_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
@@ -149,16 +224,18 @@ pub mod types {
         impl ::std::default::Default for AuthToken {
             fn default() -> Self {
                 Self {
-                    expires_at: Err("no value supplied for expires_at".to_string()),
+                    expires_at: Ok(Default::default()),
                     token: Err("no value supplied for token".to_string()),
                 }
             }
         }
         impl AuthToken {
-            ///Sets `expires_at`: Time after which the token is rejected.
+            ///Sets `expires_at`: Time after which the token is rejected. Older servers send it; today's send only the token, whose JWT `exp` claim the session reads instead (`authapi::jwt_expiry`).
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -205,7 +282,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AuthVerify {
             created_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             username: ::std::result::Result<
@@ -216,7 +293,7 @@ pub mod types {
         impl ::std::default::Default for AuthVerify {
             fn default() -> Self {
                 Self {
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Ok(Default::default()),
                     username: Err("no value supplied for username".to_string()),
                 }
             }
@@ -225,7 +302,9 @@ pub mod types {
             ///Sets `created_at`: When that token was issued.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -271,22 +350,46 @@ pub mod types {
         ///A builder for [`super::GeneralError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct GeneralError {
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
-            status: ::std::result::Result<i64, ::std::string::String>,
+            errors: ::std::result::Result<
+                ::std::vec::Vec<super::Validation>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GeneralError {
             fn default() -> Self {
                 Self {
-                    message: Err("no value supplied for message".to_string()),
-                    status: Err("no value supplied for status".to_string()),
+                    errors: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    status: Ok(Default::default()),
                 }
             }
         }
         impl GeneralError {
+            ///Sets `errors`: One entry per failing field, on validation errors.
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Validation>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errors: {e}")
+                    });
+                self
+            }
             ///Sets `message`: Human-readable reason.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
@@ -299,7 +402,7 @@ pub mod types {
             ///Sets `status`: Repeats the HTTP status code.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -316,6 +419,7 @@ pub mod types {
                 value: GeneralError,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    errors: value.errors?,
                     message: value.message?,
                     status: value.status?,
                 })
@@ -324,8 +428,287 @@ pub mod types {
         impl ::std::convert::From<super::GeneralError> for GeneralError {
             fn from(value: super::GeneralError) -> Self {
                 Self {
+                    errors: Ok(value.errors),
                     message: Ok(value.message),
                     status: Ok(value.status),
+                }
+            }
+        }
+        ///A builder for [`super::Provider`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct Provider {
+            display: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            driver: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Provider {
+            fn default() -> Self {
+                Self {
+                    display: Ok(Default::default()),
+                    driver: Ok(Default::default()),
+                    icon: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl Provider {
+            ///Sets `display`: Name to show.
+            pub fn display<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display: {e}")
+                    });
+                self
+            }
+            ///Sets `driver`: The provider's protocol driver.
+            pub fn driver<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.driver = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for driver: {e}")
+                    });
+                self
+            }
+            ///Sets `icon`: Icon name.
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
+            ///Sets `name`: Identifier to pass as `provider`.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Provider> for super::Provider {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Provider,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    display: value.display?,
+                    driver: value.driver?,
+                    icon: value.icon?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Provider> for Provider {
+            fn from(value: super::Provider) -> Self {
+                Self {
+                    display: Ok(value.display),
+                    driver: Ok(value.driver),
+                    icon: Ok(value.icon),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        ///A builder for [`super::Providers`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct Providers {
+            providers: ::std::result::Result<
+                ::std::vec::Vec<super::Provider>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for Providers {
+            fn default() -> Self {
+                Self {
+                    providers: Err("no value supplied for providers".to_string()),
+                    total: Err("no value supplied for total".to_string()),
+                }
+            }
+        }
+        impl Providers {
+            ///Sets `providers`.
+            pub fn providers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Provider>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.providers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for providers: {e}")
+                    });
+                self
+            }
+            ///Sets `total`: How many providers follow.
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Providers> for super::Providers {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Providers,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    providers: value.providers?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Providers> for Providers {
+            fn from(value: super::Providers) -> Self {
+                Self {
+                    providers: Ok(value.providers),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        ///A builder for [`super::RedirectAuth`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct RedirectAuth {
+            token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
+        }
+        impl ::std::default::Default for RedirectAuth {
+            fn default() -> Self {
+                Self {
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+        impl RedirectAuth {
+            ///Sets `token`: A password or token; its Debug output is redacted.
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::authapi_core::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RedirectAuth> for super::RedirectAuth {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RedirectAuth,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { token: value.token? })
+            }
+        }
+        impl ::std::convert::From<super::RedirectAuth> for RedirectAuth {
+            fn from(value: super::RedirectAuth) -> Self {
+                Self { token: Ok(value.token) }
+            }
+        }
+        ///A builder for [`super::Validation`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct Validation {
+            field: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Validation {
+            fn default() -> Self {
+                Self {
+                    field: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl Validation {
+            ///Sets `field`: The field that failed.
+            pub fn field<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field: {e}")
+                    });
+                self
+            }
+            ///Sets `message`: What is wrong with it.
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Validation> for super::Validation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Validation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    field: value.field?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Validation> for Validation {
+            fn from(value: super::Validation) -> Self {
+                Self {
+                    field: Ok(value.field),
+                    message: Ok(value.message),
                 }
             }
         }
@@ -416,6 +799,21 @@ Arguments:
     pub fn login_user(&self) -> builder::LoginUser<'_> {
         builder::LoginUser::new(self)
     }
+    /**Fetch the available auth providers
+
+Sends a `GET` request to `/auth/providers`*/
+    pub fn list_providers(&self) -> builder::ListProviders<'_> {
+        builder::ListProviders::new(self)
+    }
+    /**Retrieve the real token after the provider redirect
+
+Sends a `POST` request to `/auth/redirect`
+
+Arguments:
+- `body`: The redirect token to authenticate*/
+    pub fn redirect_auth(&self) -> builder::RedirectAuth<'_> {
+        builder::RedirectAuth::new(self)
+    }
     /**Refresh an auth token before it expires
 
 Sends a `GET` request to `/auth/refresh`*/
@@ -424,12 +822,57 @@ Sends a `GET` request to `/auth/refresh`*/
     }
     /**Verify validity for an authentication token
 
+Checks the stored token, sent in `X-API-Key` (the published API since March 2025; it replaces `verify_auth`).
+
+Sends a `GET` request to `/auth/verify`*/
+    pub fn verify(&self) -> builder::Verify<'_> {
+        builder::Verify::new(self)
+    }
+    /**Verify validity for an authentication token (token in the path)
+
+Deprecated: the published API no longer has `GET /auth/verify/{token}` (kleister-api `openapi/v1.yaml`, March 2025); use `verify`, which sends the token in `X-API-Key`. Kept for deployments that still route it.
+
 Sends a `GET` request to `/auth/verify/{token}`
 
 Arguments:
 - `token`: A token that have to be checked*/
+    #[deprecated(
+        note = "deprecated by the service; see the operation's docs for its replacement"
+    )]
     pub fn verify_auth(&self) -> builder::VerifyAuth<'_> {
         builder::VerifyAuth::new(self)
+    }
+    /**Callback to parse the provider's answer
+
+Where the provider sends the browser back with `state` and `code`. The service answers `308` with the generated token in `Location`: the call fails with `Error::Redirect`, and `Redirect::location()` (a redacting `SecretUrl`) holds it. Then trade that token with `redirect_auth`.
+
+Sends a `GET` request to `/auth/{provider}/callback`
+
+Arguments:
+- `provider`: An identifier for the auth provider (such as `github`)
+- `code`: Auth code (a secret; kept out of errors)
+- `state`: Auth state*/
+    pub fn callback_provider(&self) -> builder::CallbackProvider<'_> {
+        builder::CallbackProvider::new(self)
+    }
+    /**Request the redirect to a provider's sign-in page
+
+The service answers `308` with the provider's sign-in address in `Location`. authapi never follows a redirect: the call fails with `Error::Redirect`, and `Redirect::location()` holds the address to send the browser to.
+
+Sends a `GET` request to `/auth/{provider}/request`
+
+Arguments:
+- `provider`: An identifier for the auth provider (such as `github`)*/
+    pub fn request_provider(&self) -> builder::RequestProvider<'_> {
+        builder::RequestProvider::new(self)
+    }
+    /**Retrieve an unlimited auth token
+
+Mints a token that never expires for the signed-in user, sent in `X-API-Key`. Treat it like a password.
+
+Sends a `GET` request to `/profile/token`*/
+    pub fn token_profile(&self) -> builder::TokenProfile<'_> {
+        builder::TokenProfile::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -513,6 +956,124 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_providers`]
+
+[`Client::list_providers`]: super::Client::list_providers*/
+    #[derive(Debug, Clone)]
+    pub struct ListProviders<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ListProviders<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/auth/providers`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Providers>, Error<types::GeneralError>> {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = client.inner.url("/auth/providers")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "list_providers")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::redirect_auth`]
+
+[`Client::redirect_auth`]: super::Client::redirect_auth*/
+    #[derive(Debug, Clone)]
+    pub struct RedirectAuth<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RedirectAuth, String>,
+    }
+    impl<'a> RedirectAuth<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RedirectAuth>,
+            <V as std::convert::TryInto<types::RedirectAuth>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RedirectAuth` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RedirectAuth,
+            ) -> types::builder::RedirectAuth,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/auth/redirect`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RedirectAuth::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = client.inner.url("/auth/redirect")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "redirect_auth")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
     /**Builder for [`Client::refresh_auth`]
 
 [`Client::refresh_auth`]: super::Client::refresh_auth*/
@@ -546,6 +1107,48 @@ pub mod builder {
             let response = client
                 .inner
                 .send(&super::AUTH, &client.client, &build, "refresh_auth")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::verify`]
+
+[`Client::verify`]: super::Client::verify*/
+    #[derive(Debug, Clone)]
+    pub struct Verify<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> Verify<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/auth/verify`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AuthVerify>, Error<types::GeneralError>> {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = client.inner.url("/auth/verify")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "verify")
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
@@ -622,6 +1225,204 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::callback_provider`]
+
+[`Client::callback_provider`]: super::Client::callback_provider*/
+    #[derive(Debug, Clone)]
+    pub struct CallbackProvider<'a> {
+        client: &'a super::Client,
+        provider: Result<::std::string::String, String>,
+        code: Result<Option<::std::string::String>, String>,
+        state: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> CallbackProvider<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                provider: Err("provider was not initialized".to_string()),
+                code: Ok(None),
+                state: Ok(None),
+            }
+        }
+        ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        pub fn provider<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.provider = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for provider failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `code`: Auth code (a secret; kept out of errors)
+        pub fn code<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.code = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for code failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `state`: Auth state
+        pub fn state<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.state = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for state failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/auth/{provider}/callback`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
+            let Self { client, provider, code, state } = self;
+            let provider = provider.map_err(Error::InvalidRequest)?;
+            let code = code.map_err(Error::InvalidRequest)?;
+            let state = state.map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<()>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/auth/{}/callback", authapi_core::encode_path(& provider
+                            .to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("code", &code))
+                    .query(&progenitor_client::QueryParam::new("state", &state))
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "callback_provider")
+                .await?;
+            match response.status().as_u16() {
+                200..=299 => Ok(ResponseValue::stream(response)),
+                404u16 => Err(authapi_core::empty_error(response)),
+                412u16 => Err(authapi_core::empty_error(response)),
+                500u16 => Err(authapi_core::empty_error(response)),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::request_provider`]
+
+[`Client::request_provider`]: super::Client::request_provider*/
+    #[derive(Debug, Clone)]
+    pub struct RequestProvider<'a> {
+        client: &'a super::Client,
+        provider: Result<::std::string::String, String>,
+    }
+    impl<'a> RequestProvider<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                provider: Err("provider was not initialized".to_string()),
+            }
+        }
+        ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        pub fn provider<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.provider = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for provider failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/auth/{provider}/request`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
+            let Self { client, provider } = self;
+            let provider = provider.map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<()>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/auth/{}/request", authapi_core::encode_path(& provider
+                            .to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client.client.get(url).build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "request_provider")
+                .await?;
+            match response.status().as_u16() {
+                200..=299 => Ok(ResponseValue::stream(response)),
+                404u16 => Err(authapi_core::empty_error(response)),
+                500u16 => Err(authapi_core::empty_error(response)),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::token_profile`]
+
+[`Client::token_profile`]: super::Client::token_profile*/
+    #[derive(Debug, Clone)]
+    pub struct TokenProfile<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> TokenProfile<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/profile/token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::GeneralError>> {
+                let url = client.inner.url("/profile/token")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "token_profile")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
     impl<'a> ::std::fmt::Debug for VerifyAuth<'a> {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("VerifyAuth")
@@ -636,7 +1437,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// The service's documented base URL; `None` when it has no fixed host.
-pub const DEFAULT_BASE_URL: Option<&str> = Some("https://try.kleister.tech/api/v1");
+pub const DEFAULT_BASE_URL: Option<&str> = Some("https://try.kleister.eu/api/v1");
 /// The spec's security facts, which progenitor itself ignores: how
 /// each scheme travels and which schemes each operation sends.
 static SCHEMES: [authapi_core::Scheme; 1usize] = [
@@ -646,11 +1447,29 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "",
     },
 ];
-static OPERATIONS: [authapi_core::Operation; 3usize] = [
+static OPERATIONS: [authapi_core::Operation; 9usize] = [
     authapi_core::Operation {
         id: "login_user",
         method: "POST",
         path: "/auth/login",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "list_providers",
+        method: "GET",
+        path: "/auth/providers",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "redirect_auth",
+        method: "POST",
+        path: "/auth/redirect",
         idempotency_key: None,
         schemes: &[],
         text_plain: false,
@@ -666,6 +1485,15 @@ static OPERATIONS: [authapi_core::Operation; 3usize] = [
         redact_url: false,
     },
     authapi_core::Operation {
+        id: "verify",
+        method: "GET",
+        path: "/auth/verify",
+        idempotency_key: None,
+        schemes: &["HeaderAuth"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
         id: "verify_auth",
         method: "GET",
         path: "/auth/verify/{token}",
@@ -673,6 +1501,33 @@ static OPERATIONS: [authapi_core::Operation; 3usize] = [
         schemes: &[],
         text_plain: false,
         redact_url: true,
+    },
+    authapi_core::Operation {
+        id: "callback_provider",
+        method: "GET",
+        path: "/auth/{provider}/callback",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "request_provider",
+        method: "GET",
+        path: "/auth/{provider}/request",
+        idempotency_key: None,
+        schemes: &[],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "token_profile",
+        method: "GET",
+        path: "/profile/token",
+        idempotency_key: None,
+        schemes: &["HeaderAuth"],
+        text_plain: false,
+        redact_url: false,
     },
 ];
 pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {

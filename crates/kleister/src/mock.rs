@@ -70,6 +70,130 @@ pub mod operations {
             )
         }
     }
+    ///`ListProvidersWhen`.
+    pub struct ListProvidersWhen(::httpmock::When);
+    impl ListProvidersWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth/providers$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`ListProvidersThen`.
+    pub struct ListProvidersThen(::httpmock::Then);
+    impl ListProvidersThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::Providers) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`RedirectAuthWhen`.
+    pub struct RedirectAuthWhen(::httpmock::When);
+    impl RedirectAuthWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/auth/redirect$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::RedirectAuth) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`RedirectAuthThen`.
+    pub struct RedirectAuthThen(::httpmock::Then);
+    impl RedirectAuthThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::AuthToken) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     ///`RefreshAuthWhen`.
     pub struct RefreshAuthWhen(::httpmock::When);
     impl RefreshAuthWhen {
@@ -99,6 +223,66 @@ pub mod operations {
         }
         ///Sets `ok`.
         pub fn ok(self, value: &types::AuthToken) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`VerifyWhen`.
+    pub struct VerifyWhen(::httpmock::When);
+    impl VerifyWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth/verify$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`VerifyThen`.
+    pub struct VerifyThen(::httpmock::Then);
+    impl VerifyThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::AuthVerify) -> Self {
             Self(
                 self
                     .0
@@ -196,6 +380,208 @@ pub mod operations {
             )
         }
     }
+    ///`CallbackProviderWhen`.
+    pub struct CallbackProviderWhen(::httpmock::When);
+    impl CallbackProviderWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth/[^/]*/callback$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        pub fn provider(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/auth/{}/callback$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `code`: Auth code (a secret; kept out of errors)
+        pub fn code<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("code", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("code"))
+            }
+        }
+        ///Sets `state`: Auth state
+        pub fn state<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("state", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("state"))
+            }
+        }
+    }
+    ///`CallbackProviderThen`.
+    pub struct CallbackProviderThen(::httpmock::Then);
+    impl CallbackProviderThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `permanent_redirect`.
+        pub fn permanent_redirect(self) -> Self {
+            Self(self.0.status(308u16))
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self) -> Self {
+            Self(self.0.status(404u16))
+        }
+        ///Sets `precondition_failed`.
+        pub fn precondition_failed(self) -> Self {
+            Self(self.0.status(412u16))
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self) -> Self {
+            Self(self.0.status(500u16))
+        }
+        ///Sets `success`.
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+    }
+    ///`RequestProviderWhen`.
+    pub struct RequestProviderWhen(::httpmock::When);
+    impl RequestProviderWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/auth/[^/]*/request$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        pub fn provider(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!("^/auth/{}/request$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    ///`RequestProviderThen`.
+    pub struct RequestProviderThen(::httpmock::Then);
+    impl RequestProviderThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `permanent_redirect`.
+        pub fn permanent_redirect(self) -> Self {
+            Self(self.0.status(308u16))
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self) -> Self {
+            Self(self.0.status(404u16))
+        }
+        ///Sets `internal_server_error`.
+        pub fn internal_server_error(self) -> Self {
+            Self(self.0.status(500u16))
+        }
+        ///Sets `success`.
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+    }
+    ///`TokenProfileWhen`.
+    pub struct TokenProfileWhen(::httpmock::When);
+    impl TokenProfileWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/profile/token$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`TokenProfileThen`.
+    pub struct TokenProfileThen(::httpmock::Then);
+    impl TokenProfileThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::AuthToken) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::GeneralError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -205,14 +591,38 @@ pub trait MockServerExt {
     fn login_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LoginUserWhen, operations::LoginUserThen);
+    ///Mocks `list_providers`: the first closure argument matches the request, the second shapes the answer.
+    fn list_providers<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListProvidersWhen, operations::ListProvidersThen);
+    ///Mocks `redirect_auth`: the first closure argument matches the request, the second shapes the answer.
+    fn redirect_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::RedirectAuthWhen, operations::RedirectAuthThen);
     ///Mocks `refresh_auth`: the first closure argument matches the request, the second shapes the answer.
     fn refresh_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::RefreshAuthWhen, operations::RefreshAuthThen);
+    ///Mocks `verify`: the first closure argument matches the request, the second shapes the answer.
+    fn verify<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::VerifyWhen, operations::VerifyThen);
     ///Mocks `verify_auth`: the first closure argument matches the request, the second shapes the answer.
     fn verify_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::VerifyAuthWhen, operations::VerifyAuthThen);
+    ///Mocks `callback_provider`: the first closure argument matches the request, the second shapes the answer.
+    fn callback_provider<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CallbackProviderWhen, operations::CallbackProviderThen);
+    ///Mocks `request_provider`: the first closure argument matches the request, the second shapes the answer.
+    fn request_provider<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::RequestProviderWhen, operations::RequestProviderThen);
+    ///Mocks `token_profile`: the first closure argument matches the request, the second shapes the answer.
+    fn token_profile<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::TokenProfileWhen, operations::TokenProfileThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn login_user<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -223,6 +633,28 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::LoginUserWhen::new(when),
                 operations::LoginUserThen::new(then),
+            )
+        })
+    }
+    fn list_providers<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListProvidersWhen, operations::ListProvidersThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListProvidersWhen::new(when),
+                operations::ListProvidersThen::new(then),
+            )
+        })
+    }
+    fn redirect_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::RedirectAuthWhen, operations::RedirectAuthThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::RedirectAuthWhen::new(when),
+                operations::RedirectAuthThen::new(then),
             )
         })
     }
@@ -237,6 +669,17 @@ impl MockServerExt for ::httpmock::MockServer {
             )
         })
     }
+    fn verify<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::VerifyWhen, operations::VerifyThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::VerifyWhen::new(when),
+                operations::VerifyThen::new(then),
+            )
+        })
+    }
     fn verify_auth<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::VerifyAuthWhen, operations::VerifyAuthThen),
@@ -245,6 +688,39 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::VerifyAuthWhen::new(when),
                 operations::VerifyAuthThen::new(then),
+            )
+        })
+    }
+    fn callback_provider<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CallbackProviderWhen, operations::CallbackProviderThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::CallbackProviderWhen::new(when),
+                operations::CallbackProviderThen::new(then),
+            )
+        })
+    }
+    fn request_provider<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::RequestProviderWhen, operations::RequestProviderThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::RequestProviderWhen::new(when),
+                operations::RequestProviderThen::new(then),
+            )
+        })
+    }
+    fn token_profile<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::TokenProfileWhen, operations::TokenProfileThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::TokenProfileWhen::new(when),
+                operations::TokenProfileThen::new(then),
             )
         })
     }

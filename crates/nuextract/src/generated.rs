@@ -8,6 +8,54 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///`ApiKeyResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiKeyResponse {
+        ///Creation time (ISO-8601 text; no format is declared).
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        ///Expiry time (ISO-8601 text; no format is declared).
+        #[serde(rename = "expiresAt")]
+        pub expires_at: ::std::string::String,
+        ///API key id (use as `apiKeyId`).
+        pub id: ::std::string::String,
+        ///The `name` field.
+        pub name: ::std::string::String,
+        ///The organization the key acts for, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organization: ::std::option::Option<::std::string::String>,
+        ///A code or token; its Debug output is redacted.
+        pub token: ::authapi_core::Secret,
+        ///The `user_id` field.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    impl ApiKeyResponse {
+        ///A builder for a [`ApiKeyResponse`], field by field.
+        pub fn builder() -> builder::ApiKeyResponse {
+            Default::default()
+        }
+    }
+    ///`CreateApiKey`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CreateApiKey {
+        ///The organization the key acts for; omit for the user's own.
+        #[serde(
+            rename = "maybeOrga",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub maybe_orga: ::std::option::Option<::std::string::String>,
+        ///Label for the API key.
+        pub name: ::std::string::String,
+    }
+    impl CreateApiKey {
+        ///A builder for a [`CreateApiKey`], field by field.
+        pub fn builder() -> builder::CreateApiKey {
+            Default::default()
+        }
+    }
     ///`CreateOrUpdateUserToken`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21,18 +69,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Error`
+    ///`ErrorBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct Error {
+    #[doc(alias = "Error")]
+    pub struct ErrorBody {
         ///The `code` field.
         pub code: ::std::string::String,
         ///The `message` field.
         pub message: ::std::string::String,
     }
-    impl Error {
-        ///A builder for a [`Error`], field by field.
-        pub fn builder() -> builder::Error {
+    impl ErrorBody {
+        ///A builder for a [`ErrorBody`], field by field.
+        pub fn builder() -> builder::ErrorBody {
             Default::default()
         }
     }
@@ -41,14 +90,29 @@ pub mod types {
     #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum NuExtractError {
-        ///The `Error` variant.
-        Error(Error),
+        ///The `ErrorBody` variant.
+        ErrorBody(ErrorBody),
         ///The `String` variant.
         String(::std::string::String),
     }
-    impl ::std::convert::From<Error> for NuExtractError {
-        fn from(value: Error) -> Self {
-            Self::Error(value)
+    impl ::std::convert::From<ErrorBody> for NuExtractError {
+        fn from(value: ErrorBody) -> Self {
+            Self::ErrorBody(value)
+        }
+    }
+    ///`OrganizationResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct OrganizationResponse {
+        ///Identifier for this organization.
+        pub id: ::std::string::String,
+        ///Name of this organization.
+        pub name: ::std::string::String,
+    }
+    impl OrganizationResponse {
+        ///A builder for a [`OrganizationResponse`], field by field.
+        pub fn builder() -> builder::OrganizationResponse {
+            Default::default()
         }
     }
     ///`TokenRequest`
@@ -100,12 +164,34 @@ pub mod types {
             Default::default()
         }
     }
+    ///`UpdateApiKey`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct UpdateApiKey {
+        ///New label for the API key.
+        pub name: ::std::string::String,
+    }
+    impl UpdateApiKey {
+        ///A builder for a [`UpdateApiKey`], field by field.
+        pub fn builder() -> builder::UpdateApiKey {
+            Default::default()
+        }
+    }
     ///`User`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct User {
         ///The `email` field.
         pub email: ::std::string::String,
+        ///Whether the user is an administrator (sent by today's service; absent from older answers).
+        #[serde(
+            rename = "isAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_admin: ::std::option::Option<bool>,
+        ///The organizations the user belongs to.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub organizations: ::std::vec::Vec<OrganizationResponse>,
     }
     impl User {
         ///A builder for a [`User`], field by field.
@@ -141,6 +227,223 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::ApiKeyResponse`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct ApiKeyResponse {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            expires_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            organization: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApiKeyResponse {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    expires_at: Err("no value supplied for expires_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    organization: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl ApiKeyResponse {
+            ///Sets `created_at`: Creation time (ISO-8601 text; no format is declared).
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            ///Sets `expires_at`: Expiry time (ISO-8601 text; no format is declared).
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
+                self
+            }
+            ///Sets `id`: API key id (use as `apiKeyId`).
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets `name`.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            ///Sets `organization`: The organization the key acts for, if any.
+            pub fn organization<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for organization: {e}")
+                    });
+                self
+            }
+            ///Sets `token`: A code or token; its Debug output is redacted.
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::authapi_core::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+            ///Sets `user_id`.
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiKeyResponse> for super::ApiKeyResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiKeyResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    expires_at: value.expires_at?,
+                    id: value.id?,
+                    name: value.name?,
+                    organization: value.organization?,
+                    token: value.token?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiKeyResponse> for ApiKeyResponse {
+            fn from(value: super::ApiKeyResponse) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    expires_at: Ok(value.expires_at),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    organization: Ok(value.organization),
+                    token: Ok(value.token),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        ///A builder for [`super::CreateApiKey`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct CreateApiKey {
+            maybe_orga: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateApiKey {
+            fn default() -> Self {
+                Self {
+                    maybe_orga: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CreateApiKey {
+            ///Sets `maybe_orga`: The organization the key acts for; omit for the user's own.
+            pub fn maybe_orga<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maybe_orga = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for maybe_orga: {e}")
+                    });
+                self
+            }
+            ///Sets `name`: Label for the API key.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateApiKey> for super::CreateApiKey {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateApiKey,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    maybe_orga: value.maybe_orga?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateApiKey> for CreateApiKey {
+            fn from(value: super::CreateApiKey) -> Self {
+                Self {
+                    maybe_orga: Ok(value.maybe_orga),
+                    name: Ok(value.name),
+                }
+            }
+        }
         ///A builder for [`super::CreateOrUpdateUserToken`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct CreateOrUpdateUserToken {
@@ -183,13 +486,13 @@ pub mod types {
                 Self { name: Ok(value.name) }
             }
         }
-        ///A builder for [`super::Error`], checking each field as it is set.
+        ///A builder for [`super::ErrorBody`], checking each field as it is set.
         #[derive(Clone, Debug)]
-        pub struct Error {
+        pub struct ErrorBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for Error {
+        impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
                     code: Err("no value supplied for code".to_string()),
@@ -197,7 +500,7 @@ pub mod types {
                 }
             }
         }
-        impl Error {
+        impl ErrorBody {
             ///Sets `code`.
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -225,10 +528,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<Error> for super::Error {
+        impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Error,
+                value: ErrorBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -236,11 +539,71 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::Error> for Error {
-            fn from(value: super::Error) -> Self {
+        impl ::std::convert::From<super::ErrorBody> for ErrorBody {
+            fn from(value: super::ErrorBody) -> Self {
                 Self {
                     code: Ok(value.code),
                     message: Ok(value.message),
+                }
+            }
+        }
+        ///A builder for [`super::OrganizationResponse`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct OrganizationResponse {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for OrganizationResponse {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl OrganizationResponse {
+            ///Sets `id`: Identifier for this organization.
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets `name`: Name of this organization.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrganizationResponse>
+        for super::OrganizationResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrganizationResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrganizationResponse> for OrganizationResponse {
+            fn from(value: super::OrganizationResponse) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -349,15 +712,65 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::UpdateApiKey`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct UpdateApiKey {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateApiKey {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl UpdateApiKey {
+            ///Sets `name`: New label for the API key.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateApiKey> for super::UpdateApiKey {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateApiKey,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::UpdateApiKey> for UpdateApiKey {
+            fn from(value: super::UpdateApiKey) -> Self {
+                Self { name: Ok(value.name) }
+            }
+        }
         ///A builder for [`super::User`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct User {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            is_admin: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            organizations: ::std::result::Result<
+                ::std::vec::Vec<super::OrganizationResponse>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
                     email: Err("no value supplied for email".to_string()),
+                    is_admin: Ok(Default::default()),
+                    organizations: Ok(Default::default()),
                 }
             }
         }
@@ -375,18 +788,52 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `is_admin`: Whether the user is an administrator (sent by today's service; absent from older answers).
+            pub fn is_admin<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_admin = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_admin: {e}")
+                    });
+                self
+            }
+            ///Sets `organizations`: The organizations the user belongs to.
+            pub fn organizations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OrganizationResponse>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organizations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for organizations: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: User,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { email: value.email? })
+                Ok(Self {
+                    email: value.email?,
+                    is_admin: value.is_admin?,
+                    organizations: value.organizations?,
+                })
             }
         }
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
-                Self { email: Ok(value.email) }
+                Self {
+                    email: Ok(value.email),
+                    is_admin: Ok(value.is_admin),
+                    organizations: Ok(value.organizations),
+                }
             }
         }
         ///A builder for [`super::UserTokenResponse`], checking each field as it is set.
@@ -606,6 +1053,47 @@ Sends a `GET` request to `/api/auth`*/
     pub fn login_url(&self) -> builder::LoginUrl<'_> {
         builder::LoginUrl::new(self)
     }
+    /**Delete the signed-in user's account
+
+**Destructive and irreversible:** deletes the signed-in user's account and every object it owns (projects, documents, API keys). Nothing retries it on its own beyond the safe-to-repeat rules of a DELETE, and nothing in authapi ever calls it for you.
+
+Sends a `DELETE` request to `/api/auth/account`*/
+    pub fn delete_account(&self) -> builder::DeleteAccount<'_> {
+        builder::DeleteAccount::new(self)
+    }
+    /**The user's API keys
+
+Sends a `GET` request to `/api/auth/api-keys`*/
+    pub fn list_api_keys(&self) -> builder::ListApiKeys<'_> {
+        builder::ListApiKeys::new(self)
+    }
+    /**Create an API key
+
+The answer's `token` is the key: send it as the bearer token (`set_token`), as NuExtract tells its users to.
+
+Sends a `POST` request to `/api/auth/api-keys`*/
+    pub fn create_api_key(&self) -> builder::CreateApiKey<'_> {
+        builder::CreateApiKey::new(self)
+    }
+    /**Rename an API key
+
+Sends a `PUT` request to `/api/auth/api-keys/{apiKeyId}`
+
+Arguments:
+- `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+- `body`*/
+    pub fn update_api_key(&self) -> builder::UpdateApiKey<'_> {
+        builder::UpdateApiKey::new(self)
+    }
+    /**Delete (revoke) an API key
+
+Sends a `DELETE` request to `/api/auth/api-keys/{apiKeyId}`
+
+Arguments:
+- `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).*/
+    pub fn delete_api_key(&self) -> builder::DeleteApiKey<'_> {
+        builder::DeleteApiKey::new(self)
+    }
     /**End the session of a token (usually the refresh token)
 
 Sends a `POST` request to `/api/auth/logout`
@@ -629,25 +1117,45 @@ Sends a `POST` request to `/api/auth/token`*/
     }
     /**The user's long-lived tokens
 
+Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `list_api_keys`. Kept for deployments that still route it.
+
 Sends a `GET` request to `/api/auth/user-tokens`*/
+    #[deprecated(
+        note = "deprecated by the service; see the operation's docs for its replacement"
+    )]
     pub fn list_user_tokens(&self) -> builder::ListUserTokens<'_> {
         builder::ListUserTokens::new(self)
     }
     /**Create a long-lived user token
 
+Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `create_api_key`. Kept for deployments that still route it.
+
 Sends a `POST` request to `/api/auth/user-tokens`*/
+    #[deprecated(
+        note = "deprecated by the service; see the operation's docs for its replacement"
+    )]
     pub fn create_user_token(&self) -> builder::CreateUserToken<'_> {
         builder::CreateUserToken::new(self)
     }
     /**Rename a user token
 
+Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `update_api_key`. Kept for deployments that still route it.
+
 Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`*/
+    #[deprecated(
+        note = "deprecated by the service; see the operation's docs for its replacement"
+    )]
     pub fn update_user_token(&self) -> builder::UpdateUserToken<'_> {
         builder::UpdateUserToken::new(self)
     }
     /**Delete a user token
 
+Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `delete_api_key`. Kept for deployments that still route it.
+
 Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`*/
+    #[deprecated(
+        note = "deprecated by the service; see the operation's docs for its replacement"
+    )]
     pub fn delete_user_token(&self) -> builder::DeleteUserToken<'_> {
         builder::DeleteUserToken::new(self)
     }
@@ -718,6 +1226,335 @@ pub mod builder {
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_account`]
+
+[`Client::delete_account`]: super::Client::delete_account*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAccount<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> DeleteAccount<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `DELETE` request to `/api/auth/account`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = client.inner.url("/api/auth/account")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "delete_account")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_api_keys`]
+
+[`Client::list_api_keys`]: super::Client::list_api_keys*/
+    #[derive(Debug, Clone)]
+    pub struct ListApiKeys<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ListApiKeys<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/api/auth/api-keys`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::ApiKeyResponse>>,
+            Error<types::NuExtractError>,
+        > {
+            let Self { client } = self;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = client.inner.url("/api/auth/api-keys")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "list_api_keys")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_api_key`]
+
+[`Client::create_api_key`]: super::Client::create_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct CreateApiKey<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateApiKey, String>,
+    }
+    impl<'a> CreateApiKey<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateApiKey>,
+            <V as std::convert::TryInto<types::CreateApiKey>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateApiKey` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateApiKey,
+            ) -> types::builder::CreateApiKey,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/auth/api-keys`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiKeyResponse>, Error<types::NuExtractError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateApiKey::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = client.inner.url("/api/auth/api-keys")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "create_api_key")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_api_key`]
+
+[`Client::update_api_key`]: super::Client::update_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateApiKey<'a> {
+        client: &'a super::Client,
+        api_key_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateApiKey, String>,
+    }
+    impl<'a> UpdateApiKey<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                api_key_id: Err("api_key_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        pub fn api_key_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_key_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for api_key_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateApiKey>,
+            <V as std::convert::TryInto<types::UpdateApiKey>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateApiKey` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateApiKey,
+            ) -> types::builder::UpdateApiKey,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/auth/api-keys/{apiKeyId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiKeyResponse>, Error<types::NuExtractError>> {
+            let Self { client, api_key_id, body } = self;
+            let api_key_id = api_key_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateApiKey::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/auth/api-keys/{}", authapi_core::encode_path(&
+                            api_key_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "update_api_key")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16..=499u16 => Err(authapi_core::service_error(response).await),
+                500u16..=599u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_api_key`]
+
+[`Client::delete_api_key`]: super::Client::delete_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteApiKey<'a> {
+        client: &'a super::Client,
+        api_key_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteApiKey<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                api_key_id: Err("api_key_id was not initialized".to_string()),
+            }
+        }
+        ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        pub fn api_key_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.api_key_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for api_key_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/auth/api-keys/{apiKeyId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
+            let Self { client, api_key_id } = self;
+            let api_key_id = api_key_id.map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::NuExtractError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/auth/api-keys/{}", authapi_core::encode_path(&
+                            api_key_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "delete_api_key")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => Err(authapi_core::service_error(response).await),
                 500u16..=599u16 => Err(authapi_core::service_error(response).await),
                 _ => Err(authapi_core::unexpected(response)),
@@ -1207,7 +2044,7 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "Bearer ",
     },
 ];
-static OPERATIONS: [authapi_core::Operation; 8usize] = [
+static OPERATIONS: [authapi_core::Operation; 13usize] = [
     authapi_core::Operation {
         id: "login_url",
         method: "GET",
@@ -1215,6 +2052,51 @@ static OPERATIONS: [authapi_core::Operation; 8usize] = [
         idempotency_key: None,
         schemes: &[],
         text_plain: true,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "delete_account",
+        method: "DELETE",
+        path: "/api/auth/account",
+        idempotency_key: None,
+        schemes: &["oauth2Auth"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "list_api_keys",
+        method: "GET",
+        path: "/api/auth/api-keys",
+        idempotency_key: None,
+        schemes: &["oauth2Auth"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "create_api_key",
+        method: "POST",
+        path: "/api/auth/api-keys",
+        idempotency_key: None,
+        schemes: &["oauth2Auth"],
+        text_plain: true,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "update_api_key",
+        method: "PUT",
+        path: "/api/auth/api-keys/{apiKeyId}",
+        idempotency_key: None,
+        schemes: &["oauth2Auth"],
+        text_plain: true,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "delete_api_key",
+        method: "DELETE",
+        path: "/api/auth/api-keys/{apiKeyId}",
+        idempotency_key: None,
+        schemes: &["oauth2Auth"],
+        text_plain: false,
         redact_url: false,
     },
     authapi_core::Operation {

@@ -70,6 +70,322 @@ pub mod operations {
             )
         }
     }
+    ///`DeleteAccountWhen`.
+    pub struct DeleteAccountWhen(::httpmock::When);
+    impl DeleteAccountWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::DELETE)
+                    .path_matches(regex::Regex::new("^/api/auth/account$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`DeleteAccountThen`.
+    pub struct DeleteAccountThen(::httpmock::Then);
+    impl DeleteAccountThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self) -> Self {
+            Self(self.0.status(200u16))
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`ListApiKeysWhen`.
+    pub struct ListApiKeysWhen(::httpmock::When);
+    impl ListApiKeysWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/api/auth/api-keys$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    ///`ListApiKeysThen`.
+    pub struct ListApiKeysThen(::httpmock::Then);
+    impl ListApiKeysThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &::std::vec::Vec<types::ApiKeyResponse>) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`CreateApiKeyWhen`.
+    pub struct CreateApiKeyWhen(::httpmock::When);
+    impl CreateApiKeyWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/api/auth/api-keys$").unwrap()),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::CreateApiKey) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`CreateApiKeyThen`.
+    pub struct CreateApiKeyThen(::httpmock::Then);
+    impl CreateApiKeyThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::ApiKeyResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`UpdateApiKeyWhen`.
+    pub struct UpdateApiKeyWhen(::httpmock::When);
+    impl UpdateApiKeyWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::PUT)
+                    .path_matches(
+                        regex::Regex::new("^/api/auth/api-keys/[^/]*$").unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        pub fn api_key_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/auth/api-keys/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::UpdateApiKey) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`UpdateApiKeyThen`.
+    pub struct UpdateApiKeyThen(::httpmock::Then);
+    impl UpdateApiKeyThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::ApiKeyResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`DeleteApiKeyWhen`.
+    pub struct DeleteApiKeyWhen(::httpmock::When);
+    impl DeleteApiKeyWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::DELETE)
+                    .path_matches(
+                        regex::Regex::new("^/api/auth/api-keys/[^/]*$").unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        pub fn api_key_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/auth/api-keys/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    ///`DeleteApiKeyThen`.
+    pub struct DeleteApiKeyThen(::httpmock::Then);
+    impl DeleteApiKeyThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self) -> Self {
+            Self(self.0.status(200u16))
+        }
+        ///Sets `client_error`.
+        pub fn client_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `server_error`.
+        pub fn server_error(self, status: u16, value: &types::NuExtractError) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     ///`LogoutWhen`.
     pub struct LogoutWhen(::httpmock::When);
     impl LogoutWhen {
@@ -532,6 +848,26 @@ pub trait MockServerExt {
     fn login_url<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LoginUrlWhen, operations::LoginUrlThen);
+    ///Mocks `delete_account`: the first closure argument matches the request, the second shapes the answer.
+    fn delete_account<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteAccountWhen, operations::DeleteAccountThen);
+    ///Mocks `list_api_keys`: the first closure argument matches the request, the second shapes the answer.
+    fn list_api_keys<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListApiKeysWhen, operations::ListApiKeysThen);
+    ///Mocks `create_api_key`: the first closure argument matches the request, the second shapes the answer.
+    fn create_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CreateApiKeyWhen, operations::CreateApiKeyThen);
+    ///Mocks `update_api_key`: the first closure argument matches the request, the second shapes the answer.
+    fn update_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::UpdateApiKeyWhen, operations::UpdateApiKeyThen);
+    ///Mocks `delete_api_key`: the first closure argument matches the request, the second shapes the answer.
+    fn delete_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteApiKeyWhen, operations::DeleteApiKeyThen);
     ///Mocks `logout`: the first closure argument matches the request, the second shapes the answer.
     fn logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
@@ -570,6 +906,61 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::LoginUrlWhen::new(when),
                 operations::LoginUrlThen::new(then),
+            )
+        })
+    }
+    fn delete_account<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteAccountWhen, operations::DeleteAccountThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::DeleteAccountWhen::new(when),
+                operations::DeleteAccountThen::new(then),
+            )
+        })
+    }
+    fn list_api_keys<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListApiKeysWhen, operations::ListApiKeysThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListApiKeysWhen::new(when),
+                operations::ListApiKeysThen::new(then),
+            )
+        })
+    }
+    fn create_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CreateApiKeyWhen, operations::CreateApiKeyThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::CreateApiKeyWhen::new(when),
+                operations::CreateApiKeyThen::new(then),
+            )
+        })
+    }
+    fn update_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::UpdateApiKeyWhen, operations::UpdateApiKeyThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::UpdateApiKeyWhen::new(when),
+                operations::UpdateApiKeyThen::new(then),
+            )
+        })
+    }
+    fn delete_api_key<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteApiKeyWhen, operations::DeleteApiKeyThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::DeleteApiKeyWhen::new(when),
+                operations::DeleteApiKeyThen::new(then),
             )
         })
     }

@@ -8,23 +8,68 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AppPortalAccessIn`
+    ///`ApiTokenOut`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiTokenOut {
+        ///When the token was created.
+        #[serde(rename = "createdAt")]
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///When the token expires, if it does.
+        #[serde(
+            rename = "expiresAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The token's id.
+        pub id: ::std::string::String,
+        ///The token's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The token's scopes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///A password or token; its Debug output is redacted.
+        pub token: ::authapi_core::Secret,
+    }
+    impl ApiTokenOut {
+        ///A builder for a [`ApiTokenOut`], field by field.
+        pub fn builder() -> builder::ApiTokenOut {
+            Default::default()
+        }
+    }
+    ///`AppPortalAccessIn`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppPortalAccessIn {
-        ///Feature flags to unlock in the portal session.
+        ///Creates the application while generating the access link, unless the id or uid in the path already exists.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<ApplicationIn>,
+        ///The token's capabilities (`ViewBase` is always required); when not sent, the token gets all of them.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub capabilities: ::std::option::Option<::std::vec::Vec<AppPortalCapability>>,
+        ///How long the token is valid, in seconds (3600 to 604800; the service's default is 7 days).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiry: ::std::option::Option<u64>,
+        ///Feature flags to unlock in the portal session (1 to 25, each up to 256 characters of `^[a-zA-Z0-9\-_.]+$`, checked by the service). An empty list is not sent, as the official SDKs do: the service requires at least one.
         #[serde(
             rename = "featureFlags",
-            default = "defaults::app_portal_access_in_feature_flags"
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub feature_flags: ::std::vec::Vec<::std::string::String>,
-    }
-    impl ::std::default::Default for AppPortalAccessIn {
-        fn default() -> Self {
-            Self {
-                feature_flags: defaults::app_portal_access_in_feature_flags(),
-            }
-        }
+        ///Whether the app portal is read-only (deprecated upstream; use `capabilities`).
+        #[serde(
+            rename = "readOnly",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub read_only: ::std::option::Option<bool>,
+        ///A session id to attach to the token, so that `expire_all` can expire only this session's tokens.
+        #[serde(
+            rename = "sessionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_id: ::std::option::Option<::std::string::String>,
     }
     impl AppPortalAccessIn {
         ///A builder for a [`AppPortalAccessIn`], field by field.
@@ -47,6 +92,109 @@ pub mod types {
             Default::default()
         }
     }
+    ///A permission of an app portal token (`ViewBase` is always required).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum AppPortalCapability {
+        ///The `ViewBase` variant.
+        ViewBase,
+        ///The `ViewEndpointSecret` variant.
+        ViewEndpointSecret,
+        ///The `ManageEndpointSecret` variant.
+        ManageEndpointSecret,
+        ///The `ManageTransformations` variant.
+        ManageTransformations,
+        ///The `CreateAttempts` variant.
+        CreateAttempts,
+        ///The `ManageEndpoint` variant.
+        ManageEndpoint,
+    }
+    impl ::std::fmt::Display for AppPortalCapability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ViewBase => f.write_str("ViewBase"),
+                Self::ViewEndpointSecret => f.write_str("ViewEndpointSecret"),
+                Self::ManageEndpointSecret => f.write_str("ManageEndpointSecret"),
+                Self::ManageTransformations => f.write_str("ManageTransformations"),
+                Self::CreateAttempts => f.write_str("CreateAttempts"),
+                Self::ManageEndpoint => f.write_str("ManageEndpoint"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AppPortalCapability {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ViewBase" => Ok(Self::ViewBase),
+                "ViewEndpointSecret" => Ok(Self::ViewEndpointSecret),
+                "ManageEndpointSecret" => Ok(Self::ManageEndpointSecret),
+                "ManageTransformations" => Ok(Self::ManageTransformations),
+                "CreateAttempts" => Ok(Self::CreateAttempts),
+                "ManageEndpoint" => Ok(Self::ManageEndpoint),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AppPortalCapability {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AppPortalCapability {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ApplicationIn`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApplicationIn {
+        ///Free-form string pairs kept with the application.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub metadata: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        ///Application name for human consumption.
+        pub name: ::std::string::String,
+        ///Maximum messages per second to send to this application (at least 1, checked by the service).
+        #[serde(
+            rename = "throttleRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub throttle_rate: ::std::option::Option<u16>,
+        ///Optional unique identifier for the application.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uid: ::std::option::Option<::std::string::String>,
+    }
+    impl ApplicationIn {
+        ///A builder for a [`ApplicationIn`], field by field.
+        pub fn builder() -> builder::ApplicationIn {
+            Default::default()
+        }
+    }
     ///`ApplicationTokenExpireIn`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -54,6 +202,13 @@ pub mod types {
         ///Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiry: ::std::option::Option<i64>,
+        ///Only expire the application tokens created with one of these session ids (at most 1000); empty (the default, not sent) expires every token.
+        #[serde(
+            rename = "sessionIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub session_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl ApplicationTokenExpireIn {
         ///A builder for a [`ApplicationTokenExpireIn`], field by field.
@@ -105,7 +260,75 @@ pub mod types {
             Default::default()
         }
     }
-    ///Any error body: `HttpErrorOut` (401, 403, 404, 409, 429) or `HTTPValidationError` (422). Not in the upstream document; see the header comment.
+    ///`RotatePollerTokenIn`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct RotatePollerTokenIn {
+        ///How long the new token is valid, in seconds (1 to 31536000, one year).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiry: ::std::option::Option<i64>,
+        ///Seconds until the previous token expires (0 to 86400; 0 revokes it at once). When not sent, the service's default of 300 applies.
+        #[serde(
+            rename = "oldTokenExpiry",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub old_token_expiry: ::std::option::Option<i64>,
+    }
+    impl RotatePollerTokenIn {
+        ///A builder for a [`RotatePollerTokenIn`], field by field.
+        pub fn builder() -> builder::RotatePollerTokenIn {
+            Default::default()
+        }
+    }
+    ///`StreamPortalAccessIn`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct StreamPortalAccessIn {
+        ///How long the token is valid, in seconds (3600 to 604800; the service's default is 7 days).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiry: ::std::option::Option<u64>,
+        ///Feature flags to unlock in the portal session (1 to 25, each up to 256 characters of `^[a-zA-Z0-9\-_.]+$`, checked by the service). An empty list is not sent, as the official SDKs do: the service requires at least one.
+        #[serde(
+            rename = "featureFlags",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub feature_flags: ::std::vec::Vec<::std::string::String>,
+        ///A session id to attach to the token, so that `stream_expire_all` can expire only this session's tokens.
+        #[serde(
+            rename = "sessionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_id: ::std::option::Option<::std::string::String>,
+    }
+    impl StreamPortalAccessIn {
+        ///A builder for a [`StreamPortalAccessIn`], field by field.
+        pub fn builder() -> builder::StreamPortalAccessIn {
+            Default::default()
+        }
+    }
+    ///`StreamTokenExpireIn`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct StreamTokenExpireIn {
+        ///Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expiry: ::std::option::Option<i64>,
+        ///Only expire the stream tokens created with one of these session ids (at most 1000); empty (the default, not sent) expires every token.
+        #[serde(
+            rename = "sessionIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub session_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl StreamTokenExpireIn {
+        ///A builder for a [`StreamTokenExpireIn`], field by field.
+        pub fn builder() -> builder::StreamTokenExpireIn {
+            Default::default()
+        }
+    }
+    ///Any error body: `HttpErrorOut` (400, 401, 403, 404, 409, 429) or `HTTPValidationError` (422). Not in the upstream document; see the header comment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -145,25 +368,232 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        ///A builder for [`super::ApiTokenOut`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct ApiTokenOut {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            expires_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            scopes: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<::authapi_core::Secret, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApiTokenOut {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    expires_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    scopes: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+        impl ApiTokenOut {
+            ///Sets `created_at`: When the token was created.
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            ///Sets `expires_at`: When the token expires, if it does.
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
+                self
+            }
+            ///Sets `id`: The token's id.
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            ///Sets `name`: The token's name.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            ///Sets `scopes`: The token's scopes.
+            pub fn scopes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scopes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scopes: {e}")
+                    });
+                self
+            }
+            ///Sets `token`: A password or token; its Debug output is redacted.
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::authapi_core::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiTokenOut> for super::ApiTokenOut {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiTokenOut,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    expires_at: value.expires_at?,
+                    id: value.id?,
+                    name: value.name?,
+                    scopes: value.scopes?,
+                    token: value.token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiTokenOut> for ApiTokenOut {
+            fn from(value: super::ApiTokenOut) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    expires_at: Ok(value.expires_at),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    scopes: Ok(value.scopes),
+                    token: Ok(value.token),
+                }
+            }
+        }
         ///A builder for [`super::AppPortalAccessIn`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct AppPortalAccessIn {
+            application: ::std::result::Result<
+                ::std::option::Option<super::ApplicationIn>,
+                ::std::string::String,
+            >,
+            capabilities: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::AppPortalCapability>>,
+                ::std::string::String,
+            >,
+            expiry: ::std::result::Result<
+                ::std::option::Option<u64>,
+                ::std::string::String,
+            >,
             feature_flags: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            read_only: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for AppPortalAccessIn {
             fn default() -> Self {
                 Self {
-                    feature_flags: Ok(
-                        super::defaults::app_portal_access_in_feature_flags(),
-                    ),
+                    application: Ok(Default::default()),
+                    capabilities: Ok(Default::default()),
+                    expiry: Ok(Default::default()),
+                    feature_flags: Ok(Default::default()),
+                    read_only: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
                 }
             }
         }
         impl AppPortalAccessIn {
-            ///Sets `feature_flags`: Feature flags to unlock in the portal session.
+            ///Sets `application`: Creates the application while generating the access link, unless the id or uid in the path already exists.
+            pub fn application<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ApplicationIn>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.application = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for application: {e}")
+                    });
+                self
+            }
+            ///Sets `capabilities`: The token's capabilities (`ViewBase` is always required); when not sent, the token gets all of them.
+            pub fn capabilities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AppPortalCapability>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.capabilities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for capabilities: {e}")
+                    });
+                self
+            }
+            ///Sets `expiry`: How long the token is valid, in seconds (3600 to 604800; the service's default is 7 days).
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            ///Sets `feature_flags`: Feature flags to unlock in the portal session (1 to 25, each up to 256 characters of `^[a-zA-Z0-9\-_.]+$`, checked by the service). An empty list is not sent, as the official SDKs do: the service requires at least one.
             pub fn feature_flags<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -176,6 +606,32 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `read_only`: Whether the app portal is read-only (deprecated upstream; use `capabilities`).
+            pub fn read_only<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.read_only = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for read_only: {e}")
+                    });
+                self
+            }
+            ///Sets `session_id`: A session id to attach to the token, so that `expire_all` can expire only this session's tokens.
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<AppPortalAccessIn> for super::AppPortalAccessIn {
             type Error = super::error::ConversionError;
@@ -183,14 +639,24 @@ pub mod types {
                 value: AppPortalAccessIn,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    application: value.application?,
+                    capabilities: value.capabilities?,
+                    expiry: value.expiry?,
                     feature_flags: value.feature_flags?,
+                    read_only: value.read_only?,
+                    session_id: value.session_id?,
                 })
             }
         }
         impl ::std::convert::From<super::AppPortalAccessIn> for AppPortalAccessIn {
             fn from(value: super::AppPortalAccessIn) -> Self {
                 Self {
+                    application: Ok(value.application),
+                    capabilities: Ok(value.capabilities),
+                    expiry: Ok(value.expiry),
                     feature_flags: Ok(value.feature_flags),
+                    read_only: Ok(value.read_only),
+                    session_id: Ok(value.session_id),
                 }
             }
         }
@@ -255,6 +721,118 @@ pub mod types {
                 }
             }
         }
+        ///A builder for [`super::ApplicationIn`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct ApplicationIn {
+            metadata: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            throttle_rate: ::std::result::Result<
+                ::std::option::Option<u16>,
+                ::std::string::String,
+            >,
+            uid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApplicationIn {
+            fn default() -> Self {
+                Self {
+                    metadata: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    throttle_rate: Ok(Default::default()),
+                    uid: Ok(Default::default()),
+                }
+            }
+        }
+        impl ApplicationIn {
+            ///Sets `metadata`: Free-form string pairs kept with the application.
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            ///Sets `name`: Application name for human consumption.
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            ///Sets `throttle_rate`: Maximum messages per second to send to this application (at least 1, checked by the service).
+            pub fn throttle_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u16>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.throttle_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for throttle_rate: {e}")
+                    });
+                self
+            }
+            ///Sets `uid`: Optional unique identifier for the application.
+            pub fn uid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApplicationIn> for super::ApplicationIn {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApplicationIn,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    metadata: value.metadata?,
+                    name: value.name?,
+                    throttle_rate: value.throttle_rate?,
+                    uid: value.uid?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApplicationIn> for ApplicationIn {
+            fn from(value: super::ApplicationIn) -> Self {
+                Self {
+                    metadata: Ok(value.metadata),
+                    name: Ok(value.name),
+                    throttle_rate: Ok(value.throttle_rate),
+                    uid: Ok(value.uid),
+                }
+            }
+        }
         ///A builder for [`super::ApplicationTokenExpireIn`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct ApplicationTokenExpireIn {
@@ -262,11 +840,16 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            session_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ApplicationTokenExpireIn {
             fn default() -> Self {
                 Self {
                     expiry: Ok(Default::default()),
+                    session_ids: Ok(Default::default()),
                 }
             }
         }
@@ -284,6 +867,19 @@ pub mod types {
                     });
                 self
             }
+            ///Sets `session_ids`: Only expire the application tokens created with one of these session ids (at most 1000); empty (the default, not sent) expires every token.
+            pub fn session_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_ids: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ApplicationTokenExpireIn>
         for super::ApplicationTokenExpireIn {
@@ -291,13 +887,19 @@ pub mod types {
             fn try_from(
                 value: ApplicationTokenExpireIn,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { expiry: value.expiry? })
+                Ok(Self {
+                    expiry: value.expiry?,
+                    session_ids: value.session_ids?,
+                })
             }
         }
         impl ::std::convert::From<super::ApplicationTokenExpireIn>
         for ApplicationTokenExpireIn {
             fn from(value: super::ApplicationTokenExpireIn) -> Self {
-                Self { expiry: Ok(value.expiry) }
+                Self {
+                    expiry: Ok(value.expiry),
+                    session_ids: Ok(value.session_ids),
+                }
             }
         }
         ///A builder for [`super::DashboardAccessOut`], checking each field as it is set.
@@ -466,6 +1068,232 @@ pub mod types {
                 Self { detail: Ok(value.detail) }
             }
         }
+        ///A builder for [`super::RotatePollerTokenIn`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct RotatePollerTokenIn {
+            expiry: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            old_token_expiry: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RotatePollerTokenIn {
+            fn default() -> Self {
+                Self {
+                    expiry: Ok(Default::default()),
+                    old_token_expiry: Ok(Default::default()),
+                }
+            }
+        }
+        impl RotatePollerTokenIn {
+            ///Sets `expiry`: How long the new token is valid, in seconds (1 to 31536000, one year).
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            ///Sets `old_token_expiry`: Seconds until the previous token expires (0 to 86400; 0 revokes it at once). When not sent, the service's default of 300 applies.
+            pub fn old_token_expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.old_token_expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for old_token_expiry: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RotatePollerTokenIn>
+        for super::RotatePollerTokenIn {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RotatePollerTokenIn,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expiry: value.expiry?,
+                    old_token_expiry: value.old_token_expiry?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RotatePollerTokenIn> for RotatePollerTokenIn {
+            fn from(value: super::RotatePollerTokenIn) -> Self {
+                Self {
+                    expiry: Ok(value.expiry),
+                    old_token_expiry: Ok(value.old_token_expiry),
+                }
+            }
+        }
+        ///A builder for [`super::StreamPortalAccessIn`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct StreamPortalAccessIn {
+            expiry: ::std::result::Result<
+                ::std::option::Option<u64>,
+                ::std::string::String,
+            >,
+            feature_flags: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StreamPortalAccessIn {
+            fn default() -> Self {
+                Self {
+                    expiry: Ok(Default::default()),
+                    feature_flags: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl StreamPortalAccessIn {
+            ///Sets `expiry`: How long the token is valid, in seconds (3600 to 604800; the service's default is 7 days).
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            ///Sets `feature_flags`: Feature flags to unlock in the portal session (1 to 25, each up to 256 characters of `^[a-zA-Z0-9\-_.]+$`, checked by the service). An empty list is not sent, as the official SDKs do: the service requires at least one.
+            pub fn feature_flags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feature_flags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feature_flags: {e}")
+                    });
+                self
+            }
+            ///Sets `session_id`: A session id to attach to the token, so that `stream_expire_all` can expire only this session's tokens.
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StreamPortalAccessIn>
+        for super::StreamPortalAccessIn {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StreamPortalAccessIn,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expiry: value.expiry?,
+                    feature_flags: value.feature_flags?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StreamPortalAccessIn> for StreamPortalAccessIn {
+            fn from(value: super::StreamPortalAccessIn) -> Self {
+                Self {
+                    expiry: Ok(value.expiry),
+                    feature_flags: Ok(value.feature_flags),
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        ///A builder for [`super::StreamTokenExpireIn`], checking each field as it is set.
+        #[derive(Clone, Debug)]
+        pub struct StreamTokenExpireIn {
+            expiry: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            session_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StreamTokenExpireIn {
+            fn default() -> Self {
+                Self {
+                    expiry: Ok(Default::default()),
+                    session_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl StreamTokenExpireIn {
+            ///Sets `expiry`: Grace period in seconds before the existing tokens stop working (at most 259200 s, 3 days); when omitted or null the server's default applies.
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            ///Sets `session_ids`: Only expire the stream tokens created with one of these session ids (at most 1000); empty (the default, not sent) expires every token.
+            pub fn session_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StreamTokenExpireIn>
+        for super::StreamTokenExpireIn {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StreamTokenExpireIn,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expiry: value.expiry?,
+                    session_ids: value.session_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StreamTokenExpireIn> for StreamTokenExpireIn {
+            fn from(value: super::StreamTokenExpireIn) -> Self {
+                Self {
+                    expiry: Ok(value.expiry),
+                    session_ids: Ok(value.session_ids),
+                }
+            }
+        }
         ///A builder for [`super::ValidationError`], checking each field as it is set.
         #[derive(Clone, Debug)]
         pub struct ValidationError {
@@ -546,14 +1374,6 @@ pub mod types {
                     type_: Ok(value.type_),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn app_portal_access_in_feature_flags() -> ::std::vec::Vec<
-            ::std::string::String,
-        > {
-            vec![]
         }
     }
     /// Error types.
@@ -637,7 +1457,7 @@ impl Client {
 
 Use this function to get magic links (and authentication codes) for connecting your users to the Consumer Application Portal.
 
-Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}/`
+Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}`
 
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
@@ -650,7 +1470,7 @@ Arguments:
 
 Expire all of the tokens associated with a specific Application.
 
-Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all/`
+Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all`
 
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
@@ -661,9 +1481,9 @@ Arguments:
     }
     /**Get Dashboard Access
 
-DEPRECATED: Please use `app-portal-access` instead. Use this function to get magic links (and authentication codes) for connecting your users to the Consumer Application Portal.
+Deprecated: use `app_portal_access` instead. Removed from the published API on 2025-04-11 and from the official SDKs in v2.0.0 (2026-08-19); kept because Svix's open-source server still routes it. Use this function to get magic links (and authentication codes) for connecting your users to the Consumer Application Portal.
 
-Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}/`
+Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}`
 
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
@@ -678,12 +1498,75 @@ Arguments:
 
 Logout an app token. Trying to log out other tokens will fail.
 
-Sends a `POST` request to `/api/v1/auth/logout/`
+Sends a `POST` request to `/api/v1/auth/logout`
 
 Arguments:
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
     pub fn logout(&self) -> builder::Logout<'_> {
         builder::Logout::new(self)
+    }
+    /**Stream Logout
+
+Logout a stream token. Trying to log out other tokens will fail.
+
+Sends a `POST` request to `/api/v1/auth/stream-logout`
+
+Arguments:
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
+    pub fn stream_logout(&self) -> builder::StreamLogout<'_> {
+        builder::StreamLogout::new(self)
+    }
+    /**Get Consumer Stream Portal Access
+
+Use this function to get magic links (and authentication codes) for connecting your users to the Stream Consumer Portal.
+
+Sends a `POST` request to `/api/v1/auth/stream-portal-access/{stream_id}`
+
+Arguments:
+- `stream_id`: The Stream's ID or UID.
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+- `body`*/
+    pub fn stream_portal_access(&self) -> builder::StreamPortalAccess<'_> {
+        builder::StreamPortalAccess::new(self)
+    }
+    /**Stream Expire All
+
+Expire all of the tokens associated with a specific stream.
+
+Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/expire-all`
+
+Arguments:
+- `stream_id`: The Stream's ID or UID.
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+- `body`*/
+    pub fn stream_expire_all(&self) -> builder::StreamExpireAll<'_> {
+        builder::StreamExpireAll::new(self)
+    }
+    /**Get Poller Token
+
+Get the current auth token for the stream poller.
+
+Sends a `GET` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token`
+
+Arguments:
+- `stream_id`: The Stream's ID or UID.
+- `sink_id`: The StreamSink's ID or UID.*/
+    pub fn get_stream_poller_token(&self) -> builder::GetStreamPollerToken<'_> {
+        builder::GetStreamPollerToken::new(self)
+    }
+    /**Rotate Poller Token
+
+Create a new auth token for the stream poller API.
+
+Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate`
+
+Arguments:
+- `stream_id`: The Stream's ID or UID.
+- `sink_id`: The StreamSink's ID or UID.
+- `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+- `body`*/
+    pub fn rotate_stream_poller_token(&self) -> builder::RotateStreamPollerToken<'_> {
+        builder::RotateStreamPollerToken::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -768,7 +1651,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}/`
+        ///Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AppPortalAccessOut>, Error<types::SvixError>> {
@@ -785,7 +1668,7 @@ pub mod builder {
                     .inner
                     .url(
                         &format!(
-                            "/api/v1/auth/app-portal-access/{}/",
+                            "/api/v1/auth/app-portal-access/{}",
                             authapi_core::encode_path(& app_id.to_string()) ?
                         ),
                     )?;
@@ -819,6 +1702,7 @@ pub mod builder {
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
                 401u16 => Err(authapi_core::service_error(response).await),
                 403u16 => Err(authapi_core::service_error(response).await),
                 404u16 => Err(authapi_core::service_error(response).await),
@@ -904,7 +1788,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all/`
+        ///Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, app_id, idempotency_key, body } = self;
             let app_id = app_id.map_err(Error::InvalidRequest)?;
@@ -920,8 +1804,8 @@ pub mod builder {
                     .inner
                     .url(
                         &format!(
-                            "/api/v1/auth/app/{}/expire-all/",
-                            authapi_core::encode_path(& app_id.to_string()) ?
+                            "/api/v1/auth/app/{}/expire-all", authapi_core::encode_path(&
+                            app_id.to_string()) ?
                         ),
                     )?;
                 #[allow(unused_mut)]
@@ -954,6 +1838,7 @@ pub mod builder {
                 .await?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(authapi_core::service_error(response).await),
                 401u16 => Err(authapi_core::service_error(response).await),
                 403u16 => Err(authapi_core::service_error(response).await),
                 404u16 => Err(authapi_core::service_error(response).await),
@@ -1009,7 +1894,7 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}/`
+        ///Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DashboardAccessOut>, Error<types::SvixError>> {
@@ -1021,7 +1906,7 @@ pub mod builder {
                     .inner
                     .url(
                         &format!(
-                            "/api/v1/auth/dashboard-access/{}/",
+                            "/api/v1/auth/dashboard-access/{}",
                             authapi_core::encode_path(& app_id.to_string()) ?
                         ),
                     )?;
@@ -1054,6 +1939,7 @@ pub mod builder {
                 .await?;
             match response.status().as_u16() {
                 200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
                 401u16 => Err(authapi_core::service_error(response).await),
                 403u16 => Err(authapi_core::service_error(response).await),
                 404u16 => Err(authapi_core::service_error(response).await),
@@ -1094,12 +1980,12 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/auth/logout/`
+        ///Sends a `POST` request to `/api/v1/auth/logout`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
-                let url = client.inner.url("/api/v1/auth/logout/")?;
+                let url = client.inner.url("/api/v1/auth/logout")?;
                 #[allow(unused_mut)]
                 let mut request = client
                     .client
@@ -1129,6 +2015,594 @@ pub mod builder {
                 .await?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                403u16 => Err(authapi_core::service_error(response).await),
+                404u16 => Err(authapi_core::service_error(response).await),
+                409u16 => Err(authapi_core::service_error(response).await),
+                422u16 => Err(authapi_core::service_error(response).await),
+                429u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::stream_logout`]
+
+[`Client::stream_logout`]: super::Client::stream_logout*/
+    #[derive(Debug, Clone)]
+    pub struct StreamLogout<'a> {
+        client: &'a super::Client,
+        idempotency_key: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> StreamLogout<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                idempotency_key: Ok(None),
+            }
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/auth/stream-logout`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
+            let Self { client, idempotency_key } = self;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = client.inner.url("/api/v1/auth/stream-logout")?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .insert(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "stream_logout")
+                .await?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                403u16 => Err(authapi_core::service_error(response).await),
+                404u16 => Err(authapi_core::service_error(response).await),
+                409u16 => Err(authapi_core::service_error(response).await),
+                422u16 => Err(authapi_core::service_error(response).await),
+                429u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::stream_portal_access`]
+
+[`Client::stream_portal_access`]: super::Client::stream_portal_access*/
+    #[derive(Debug, Clone)]
+    pub struct StreamPortalAccess<'a> {
+        client: &'a super::Client,
+        stream_id: Result<::std::string::String, String>,
+        idempotency_key: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::StreamPortalAccessIn, String>,
+    }
+    impl<'a> StreamPortalAccess<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                stream_id: Err("stream_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stream_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stream_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StreamPortalAccessIn>,
+            <V as std::convert::TryInto<
+                types::StreamPortalAccessIn,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `StreamPortalAccessIn` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StreamPortalAccessIn,
+            ) -> types::builder::StreamPortalAccessIn,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/auth/stream-portal-access/{stream_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AppPortalAccessOut>, Error<types::SvixError>> {
+            let Self { client, stream_id, idempotency_key, body } = self;
+            let stream_id = stream_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::StreamPortalAccessIn::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/stream-portal-access/{}",
+                            authapi_core::encode_path(& stream_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .insert(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "stream_portal_access")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                403u16 => Err(authapi_core::service_error(response).await),
+                404u16 => Err(authapi_core::service_error(response).await),
+                409u16 => Err(authapi_core::service_error(response).await),
+                422u16 => Err(authapi_core::service_error(response).await),
+                429u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::stream_expire_all`]
+
+[`Client::stream_expire_all`]: super::Client::stream_expire_all*/
+    #[derive(Debug, Clone)]
+    pub struct StreamExpireAll<'a> {
+        client: &'a super::Client,
+        stream_id: Result<::std::string::String, String>,
+        idempotency_key: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::StreamTokenExpireIn, String>,
+    }
+    impl<'a> StreamExpireAll<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                stream_id: Err("stream_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stream_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stream_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StreamTokenExpireIn>,
+            <V as std::convert::TryInto<
+                types::StreamTokenExpireIn,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `StreamTokenExpireIn` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StreamTokenExpireIn,
+            ) -> types::builder::StreamTokenExpireIn,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/expire-all`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
+            let Self { client, stream_id, idempotency_key, body } = self;
+            let stream_id = stream_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::StreamTokenExpireIn::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/stream/{}/expire-all",
+                            authapi_core::encode_path(& stream_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .insert(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "stream_expire_all")
+                .await?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                403u16 => Err(authapi_core::service_error(response).await),
+                404u16 => Err(authapi_core::service_error(response).await),
+                409u16 => Err(authapi_core::service_error(response).await),
+                422u16 => Err(authapi_core::service_error(response).await),
+                429u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_stream_poller_token`]
+
+[`Client::get_stream_poller_token`]: super::Client::get_stream_poller_token*/
+    #[derive(Debug, Clone)]
+    pub struct GetStreamPollerToken<'a> {
+        client: &'a super::Client,
+        stream_id: Result<::std::string::String, String>,
+        sink_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetStreamPollerToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                stream_id: Err("stream_id was not initialized".to_string()),
+                sink_id: Err("sink_id was not initialized".to_string()),
+            }
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stream_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stream_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `sink_id`: The StreamSink's ID or UID.
+        pub fn sink_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sink_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sink_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiTokenOut>, Error<types::SvixError>> {
+            let Self { client, stream_id, sink_id } = self;
+            let stream_id = stream_id.map_err(Error::InvalidRequest)?;
+            let sink_id = sink_id.map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/stream/{}/sink/{}/poller/token",
+                            authapi_core::encode_path(& stream_id.to_string()) ?,
+                            authapi_core::encode_path(& sink_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .build()?;
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "get_stream_poller_token")
+                .await?;
+            match response.status().as_u16() {
+                200u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
+                401u16 => Err(authapi_core::service_error(response).await),
+                403u16 => Err(authapi_core::service_error(response).await),
+                404u16 => Err(authapi_core::service_error(response).await),
+                409u16 => Err(authapi_core::service_error(response).await),
+                422u16 => Err(authapi_core::service_error(response).await),
+                429u16 => Err(authapi_core::service_error(response).await),
+                _ => Err(authapi_core::unexpected(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::rotate_stream_poller_token`]
+
+[`Client::rotate_stream_poller_token`]: super::Client::rotate_stream_poller_token*/
+    #[derive(Debug, Clone)]
+    pub struct RotateStreamPollerToken<'a> {
+        client: &'a super::Client,
+        stream_id: Result<::std::string::String, String>,
+        sink_id: Result<::std::string::String, String>,
+        idempotency_key: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::RotatePollerTokenIn, String>,
+    }
+    impl<'a> RotateStreamPollerToken<'a> {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                stream_id: Err("stream_id was not initialized".to_string()),
+                sink_id: Err("sink_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stream_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stream_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `sink_id`: The StreamSink's ID or UID.
+        pub fn sink_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sink_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sink_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sets the request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RotatePollerTokenIn>,
+            <V as std::convert::TryInto<
+                types::RotatePollerTokenIn,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RotatePollerTokenIn` for body failed: {}", s)
+                });
+            self
+        }
+        ///Changes the request body through its builder (starting from the default).
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RotatePollerTokenIn,
+            ) -> types::builder::RotatePollerTokenIn,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiTokenOut>, Error<types::SvixError>> {
+            let Self { client, stream_id, sink_id, idempotency_key, body } = self;
+            let stream_id = stream_id.map_err(Error::InvalidRequest)?;
+            let sink_id = sink_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::RotatePollerTokenIn::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let build = || -> Result<reqwest::Request, Error<types::SvixError>> {
+                let url = client
+                    .inner
+                    .url(
+                        &format!(
+                            "/api/v1/auth/stream/{}/sink/{}/poller/token/rotate",
+                            authapi_core::encode_path(& stream_id.to_string()) ?,
+                            authapi_core::encode_path(& sink_id.to_string()) ?
+                        ),
+                    )?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .build()?;
+                if let Some(value) = &idempotency_key {
+                    request
+                        .headers_mut()
+                        .insert(
+                            const {
+                                ::reqwest::header::HeaderName::from_static(
+                                    "idempotency-key",
+                                )
+                            },
+                            value.to_string().try_into()?,
+                        );
+                }
+                Ok(request)
+            };
+            let response = client
+                .inner
+                .send(&super::AUTH, &client.client, &build, "rotate_stream_poller_token")
+                .await?;
+            match response.status().as_u16() {
+                201u16 => authapi_core::decode(response).await,
+                400u16 => Err(authapi_core::service_error(response).await),
                 401u16 => Err(authapi_core::service_error(response).await),
                 403u16 => Err(authapi_core::service_error(response).await),
                 404u16 => Err(authapi_core::service_error(response).await),
@@ -1155,11 +2629,11 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         prefix: "Bearer ",
     },
 ];
-static OPERATIONS: [authapi_core::Operation; 4usize] = [
+static OPERATIONS: [authapi_core::Operation; 9usize] = [
     authapi_core::Operation {
         id: "app_portal_access",
         method: "POST",
-        path: "/api/v1/auth/app-portal-access/{app_id}/",
+        path: "/api/v1/auth/app-portal-access/{app_id}",
         idempotency_key: Some(
             reqwest::header::HeaderName::from_static("idempotency-key"),
         ),
@@ -1170,7 +2644,7 @@ static OPERATIONS: [authapi_core::Operation; 4usize] = [
     authapi_core::Operation {
         id: "expire_all",
         method: "POST",
-        path: "/api/v1/auth/app/{app_id}/expire-all/",
+        path: "/api/v1/auth/app/{app_id}/expire-all",
         idempotency_key: Some(
             reqwest::header::HeaderName::from_static("idempotency-key"),
         ),
@@ -1181,7 +2655,7 @@ static OPERATIONS: [authapi_core::Operation; 4usize] = [
     authapi_core::Operation {
         id: "dashboard_access",
         method: "POST",
-        path: "/api/v1/auth/dashboard-access/{app_id}/",
+        path: "/api/v1/auth/dashboard-access/{app_id}",
         idempotency_key: Some(
             reqwest::header::HeaderName::from_static("idempotency-key"),
         ),
@@ -1192,7 +2666,60 @@ static OPERATIONS: [authapi_core::Operation; 4usize] = [
     authapi_core::Operation {
         id: "logout",
         method: "POST",
-        path: "/api/v1/auth/logout/",
+        path: "/api/v1/auth/logout",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "stream_logout",
+        method: "POST",
+        path: "/api/v1/auth/stream-logout",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "stream_portal_access",
+        method: "POST",
+        path: "/api/v1/auth/stream-portal-access/{stream_id}",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "stream_expire_all",
+        method: "POST",
+        path: "/api/v1/auth/stream/{stream_id}/expire-all",
+        idempotency_key: Some(
+            reqwest::header::HeaderName::from_static("idempotency-key"),
+        ),
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "get_stream_poller_token",
+        method: "GET",
+        path: "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token",
+        idempotency_key: None,
+        schemes: &["HTTPBearer"],
+        text_plain: false,
+        redact_url: false,
+    },
+    authapi_core::Operation {
+        id: "rotate_stream_poller_token",
+        method: "POST",
+        path: "/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate",
         idempotency_key: Some(
             reqwest::header::HeaderName::from_static("idempotency-key"),
         ),

@@ -15,7 +15,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*/$")
+                        regex::Regex::new("^/api/v1/auth/app-portal-access/[^/]*$")
                             .unwrap(),
                     ),
             )
@@ -27,7 +27,7 @@ pub mod operations {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/app-portal-access/{}/$", value.to_string()),
+                    &format!("^/api/v1/auth/app-portal-access/{}$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -65,6 +65,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -139,8 +149,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all/$")
-                            .unwrap(),
+                        regex::Regex::new("^/api/v1/auth/app/[^/]*/expire-all$").unwrap(),
                     ),
             )
         }
@@ -151,7 +160,7 @@ pub mod operations {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/app/{}/expire-all/$", value.to_string()),
+                    &format!("^/api/v1/auth/app/{}/expire-all$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -186,6 +195,16 @@ pub mod operations {
         ///Sets `no_content`.
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
         }
         ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
@@ -257,7 +276,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*/$")
+                        regex::Regex::new("^/api/v1/auth/dashboard-access/[^/]*$")
                             .unwrap(),
                     ),
             )
@@ -269,7 +288,7 @@ pub mod operations {
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
         pub fn app_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/api/v1/auth/dashboard-access/{}/$", value.to_string()),
+                    &format!("^/api/v1/auth/dashboard-access/{}$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -303,6 +322,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -376,7 +405,7 @@ pub mod operations {
             Self(
                 inner
                     .method(::httpmock::Method::POST)
-                    .path_matches(regex::Regex::new("^/api/v1/auth/logout/$").unwrap()),
+                    .path_matches(regex::Regex::new("^/api/v1/auth/logout$").unwrap()),
             )
         }
         ///Sets `into_inner`.
@@ -409,6 +438,678 @@ pub mod operations {
         ///Sets `no_content`.
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `forbidden`.
+        pub fn forbidden(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(403u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `conflict`.
+        pub fn conflict(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unprocessable_entity`.
+        pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `too_many_requests`.
+        pub fn too_many_requests(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`StreamLogoutWhen`.
+    pub struct StreamLogoutWhen(::httpmock::When);
+    impl StreamLogoutWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/stream-logout$").unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("idempotency-key", value.to_string()))
+            } else {
+                Self(self.0.header_missing("idempotency-key"))
+            }
+        }
+    }
+    ///`StreamLogoutThen`.
+    pub struct StreamLogoutThen(::httpmock::Then);
+    impl StreamLogoutThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `no_content`.
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `forbidden`.
+        pub fn forbidden(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(403u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `conflict`.
+        pub fn conflict(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unprocessable_entity`.
+        pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `too_many_requests`.
+        pub fn too_many_requests(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`StreamPortalAccessWhen`.
+    pub struct StreamPortalAccessWhen(::httpmock::When);
+    impl StreamPortalAccessWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/stream-portal-access/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/auth/stream-portal-access/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("idempotency-key", value.to_string()))
+            } else {
+                Self(self.0.header_missing("idempotency-key"))
+            }
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::StreamPortalAccessIn) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`StreamPortalAccessThen`.
+    pub struct StreamPortalAccessThen(::httpmock::Then);
+    impl StreamPortalAccessThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::AppPortalAccessOut) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `forbidden`.
+        pub fn forbidden(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(403u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `conflict`.
+        pub fn conflict(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unprocessable_entity`.
+        pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `too_many_requests`.
+        pub fn too_many_requests(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`StreamExpireAllWhen`.
+    pub struct StreamExpireAllWhen(::httpmock::When);
+    impl StreamExpireAllWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/auth/stream/[^/]*/expire-all$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/auth/stream/{}/expire-all$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("idempotency-key", value.to_string()))
+            } else {
+                Self(self.0.header_missing("idempotency-key"))
+            }
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::StreamTokenExpireIn) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`StreamExpireAllThen`.
+    pub struct StreamExpireAllThen(::httpmock::Then);
+    impl StreamExpireAllThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `no_content`.
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `forbidden`.
+        pub fn forbidden(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(403u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `conflict`.
+        pub fn conflict(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unprocessable_entity`.
+        pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `too_many_requests`.
+        pub fn too_many_requests(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`GetStreamPollerTokenWhen`.
+    pub struct GetStreamPollerTokenWhen(::httpmock::When);
+    impl GetStreamPollerTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new(
+                                "^/api/v1/auth/stream/[^/]*/sink/[^/]*/poller/token$",
+                            )
+                            .unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/v1/auth/stream/{}/sink/.*/poller/token$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `sink_id`: The StreamSink's ID or UID.
+        pub fn sink_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/v1/auth/stream/.*/sink/{}/poller/token$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    ///`GetStreamPollerTokenThen`.
+    pub struct GetStreamPollerTokenThen(::httpmock::Then);
+    impl GetStreamPollerTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `ok`.
+        pub fn ok(self, value: &types::ApiTokenOut) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unauthorized`.
+        pub fn unauthorized(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `forbidden`.
+        pub fn forbidden(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(403u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `not_found`.
+        pub fn not_found(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `conflict`.
+        pub fn conflict(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `unprocessable_entity`.
+        pub fn unprocessable_entity(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `too_many_requests`.
+        pub fn too_many_requests(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    ///`RotateStreamPollerTokenWhen`.
+    pub struct RotateStreamPollerTokenWhen(::httpmock::When);
+    impl RotateStreamPollerTokenWhen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new(
+                                "^/api/v1/auth/stream/[^/]*/sink/[^/]*/poller/token/rotate$",
+                            )
+                            .unwrap(),
+                    ),
+            )
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        ///Sets `stream_id`: The Stream's ID or UID.
+        pub fn stream_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/v1/auth/stream/{}/sink/.*/poller/token/rotate$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `sink_id`: The StreamSink's ID or UID.
+        pub fn sink_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/v1/auth/stream/.*/sink/{}/poller/token/rotate$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        ///Sets `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
+        pub fn idempotency_key<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("idempotency-key", value.to_string()))
+            } else {
+                Self(self.0.header_missing("idempotency-key"))
+            }
+        }
+        ///Sets the request body.
+        pub fn body(self, value: &types::RotatePollerTokenIn) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    ///`RotateStreamPollerTokenThen`.
+    pub struct RotateStreamPollerTokenThen(::httpmock::Then);
+    impl RotateStreamPollerTokenThen {
+        ///Starts the request; nothing is sent until `send()`.
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        ///Sets `into_inner`.
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        ///Sets `created`.
+        pub fn created(self, value: &types::ApiTokenOut) -> Self {
+            Self(
+                self
+                    .0
+                    .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        ///Sets `bad_request`.
+        pub fn bad_request(self, value: &types::SvixError) -> Self {
+            Self(
+                self
+                    .0
+                    .status(400u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
         }
         ///Sets `unauthorized`.
         pub fn unauthorized(self, value: &types::SvixError) -> Self {
@@ -492,6 +1193,35 @@ pub trait MockServerExt {
     fn logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::LogoutWhen, operations::LogoutThen);
+    ///Mocks `stream_logout`: the first closure argument matches the request, the second shapes the answer.
+    fn stream_logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::StreamLogoutWhen, operations::StreamLogoutThen);
+    ///Mocks `stream_portal_access`: the first closure argument matches the request, the second shapes the answer.
+    fn stream_portal_access<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::StreamPortalAccessWhen,
+            operations::StreamPortalAccessThen,
+        );
+    ///Mocks `stream_expire_all`: the first closure argument matches the request, the second shapes the answer.
+    fn stream_expire_all<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::StreamExpireAllWhen, operations::StreamExpireAllThen);
+    ///Mocks `get_stream_poller_token`: the first closure argument matches the request, the second shapes the answer.
+    fn get_stream_poller_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetStreamPollerTokenWhen,
+            operations::GetStreamPollerTokenThen,
+        );
+    ///Mocks `rotate_stream_poller_token`: the first closure argument matches the request, the second shapes the answer.
+    fn rotate_stream_poller_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::RotateStreamPollerTokenWhen,
+            operations::RotateStreamPollerTokenThen,
+        );
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn app_portal_access<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -535,6 +1265,70 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::LogoutWhen::new(when),
                 operations::LogoutThen::new(then),
+            )
+        })
+    }
+    fn stream_logout<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::StreamLogoutWhen, operations::StreamLogoutThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::StreamLogoutWhen::new(when),
+                operations::StreamLogoutThen::new(then),
+            )
+        })
+    }
+    fn stream_portal_access<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::StreamPortalAccessWhen,
+            operations::StreamPortalAccessThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::StreamPortalAccessWhen::new(when),
+                operations::StreamPortalAccessThen::new(then),
+            )
+        })
+    }
+    fn stream_expire_all<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::StreamExpireAllWhen, operations::StreamExpireAllThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::StreamExpireAllWhen::new(when),
+                operations::StreamExpireAllThen::new(then),
+            )
+        })
+    }
+    fn get_stream_poller_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetStreamPollerTokenWhen,
+            operations::GetStreamPollerTokenThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetStreamPollerTokenWhen::new(when),
+                operations::GetStreamPollerTokenThen::new(then),
+            )
+        })
+    }
+    fn rotate_stream_poller_token<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::RotateStreamPollerTokenWhen,
+            operations::RotateStreamPollerTokenThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::RotateStreamPollerTokenWhen::new(when),
+                operations::RotateStreamPollerTokenThen::new(then),
             )
         })
     }

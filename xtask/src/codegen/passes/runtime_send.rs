@@ -97,6 +97,12 @@ impl VisitMut for RuntimeSend {
                 *expr = syn::parse_quote!(authapi_core::service_error(response).await);
                 return;
             }
+            // A documented error status without a body type (Kleister's
+            // HTML 404s): the status is the answer, the body is left unread.
+            "Error :: ErrorResponse (ResponseValue :: empty (response))" => {
+                *expr = syn::parse_quote!(authapi_core::empty_error(response));
+                return;
+            }
             "ResponseValue :: from_response (response) . await" => {
                 *expr = syn::parse_quote!(authapi_core::decode(response).await);
                 return;
@@ -106,6 +112,15 @@ impl VisitMut for RuntimeSend {
                 return;
             }
             _ => {}
+        }
+        // progenitor's form body returns its own error type; the runtime's
+        // twin returns `authapi_core::Error`.
+        if let syn::Expr::MethodCall(call) = expr {
+            if call.method == "form_urlencoded" && call.args.len() == 1 {
+                let receiver = &call.receiver;
+                let body = &call.args[0];
+                *expr = syn::parse_quote!(authapi_core::form_urlencoded(#receiver, #body));
+            }
         }
         syn::visit_mut::visit_expr_mut(self, expr);
     }
