@@ -147,9 +147,9 @@ async fn svix_tour() -> Res {
     server.expire_all(|when, then| {
         when.app_id(app)
             .body(&svix::types::ApplicationTokenExpireIn {
-            expiry: Some(60),
-            ..Default::default()
-        });
+                expiry: Some(60),
+                ..Default::default()
+            });
         then.no_content();
     });
 

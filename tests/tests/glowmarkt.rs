@@ -265,3 +265,126 @@ fn default_base_url_has_no_trailing_slash() {
     let debug = format!("{client:?}");
     assert!(!debug.contains(APP_ID), "{debug}");
 }
+
+/// The token check (`GET /auth`) sends both credentials and decodes today's
+/// answer.
+#[tokio::test]
+async fn token_check_sends_both_headers_and_decodes_validity() {
+    let server = MockServer::start_async().await;
+    let check = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/auth")
+                .header("applicationId", APP_ID)
+                .header("token", JWT);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"accountId": "acc-1", "applicationId": APP_ID,
+                                  "valid": true, "exp": 1_795_363_200}));
+        })
+        .await;
+    let out = client(&server, Some(JWT))
+        .token_check()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.valid, Some(true));
+    assert_eq!(out.exp, Some(1_795_363_200));
+    assert_eq!(out.account_id.as_deref(), Some("acc-1"));
+    check.assert_async().await;
+}
+
+/// The OAuth flow: a code for user and password (`applicationId`, no
+/// token), the code traded for tokens as a form (no credential header),
+/// and the access token checked in the `token` header.
+#[tokio::test]
+async fn oauth_code_exchange_and_validation_send_exact_requests() {
+    let server = MockServer::start_async().await;
+    let code = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/auth/oauth")
+                .header("applicationId", APP_ID)
+                .header_missing("token")
+                .json_body(json!({"username": "me@example.com", "password": "pw-GlowSecret"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"valid": true, "code": "code-GlowSecret", "exp": 1_559_824_668,
+                                  "accountId": "acc-1", "name": "Me"}),
+                );
+        })
+        .await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/auth/oauth/access")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header_missing("token")
+                .form_urlencoded_tuple("client_id", APP_ID)
+                .form_urlencoded_tuple("client_secret", "client-GlowSecret")
+                .form_urlencoded_tuple("grant_type", "authorization_code")
+                .form_urlencoded_tuple("code", "code-GlowSecret")
+                .form_urlencoded_tuple_missing("refresh_token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"token_type": "bearer", "access_token": "access-GlowSecret",
+                                  "refresh_type": "refresh-GlowSecret", "expires_in": 604800}),
+                );
+        })
+        .await;
+    let validate = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/auth/oauth")
+                .header("token", "access-GlowSecret");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"userId": "u-1", "status": "active", "active": true,
+                                  "authenticationFramework": "oauth",
+                                  "applications": [{"active": true, "accountId": "acc-1", "applicationId": APP_ID}]}));
+        })
+        .await;
+    let client = client(&server, Some(JWT));
+    let granted = client
+        .generate_oauth_code()
+        .body_map(|b| b.username("me@example.com").password("pw-GlowSecret"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(granted.valid, Some(true));
+    let grant = granted.code.unwrap();
+    assert!(!format!("{granted:?}", granted = grant).contains("GlowSecret"));
+    let tokens = client
+        .exchange_oauth_code()
+        .body_map(|b| {
+            b.client_id(Some(APP_ID.to_string()))
+                .client_secret(Some("client-GlowSecret".into()))
+                .grant_type(Some("authorization_code".to_string()))
+                .code(Some(grant.clone()))
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!format!("{tokens:?}").contains("GlowSecret"));
+    let access = tokens.access_token.unwrap();
+    assert_eq!(access, "access-GlowSecret");
+    assert_eq!(tokens.refresh_type.unwrap(), "refresh-GlowSecret");
+    assert_eq!(tokens.expires_in, Some(604_800.0));
+    client.set_token(access.expose()).unwrap();
+    let who = client
+        .validate_oauth_access_token()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(who.user_id.as_deref(), Some("u-1"));
+    assert_eq!(who.applications.len(), 1);
+    for m in [&code, &exchange, &validate] {
+        m.assert_async().await;
+    }
+}

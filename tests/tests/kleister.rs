@@ -155,7 +155,10 @@ fn jwt(payload: &serde_json::Value) -> String {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// Today's login and refresh answer `{"token": <JWT>}` only: the session's
@@ -405,7 +408,10 @@ async fn the_provider_flow_hands_over_each_redirect_without_following_it() {
     assert!(!format!("{location:?}").contains("KleisterSecret"));
     assert_eq!(
         location.expose(),
-        format!("{}/redirect?token=redirect-token-KleisterSecret", server.base_url())
+        format!(
+            "{}/redirect?token=redirect-token-KleisterSecret",
+            server.base_url()
+        )
     );
     callback.assert_async().await;
 

@@ -378,3 +378,166 @@ fn default_base_url_is_the_published_origin() {
         "https://nuextract.ai"
     );
 }
+
+fn api_key() -> serde_json::Value {
+    json!({"id": "key-1", "name": "ci", "token": "nu_key_NuSecretKey", "userId": "u-1",
+           "organization": "org-1",
+           "createdAt": "2025-04-01T10:00:00Z", "expiresAt": "2026-04-01T10:00:00Z"})
+}
+
+/// Today's API keys (April 2025), create, list, update and delete, each
+/// with the Bearer token; the key then works as the Bearer token itself.
+#[tokio::test]
+async fn api_keys_list_create_update_delete_round_trip() {
+    let server = MockServer::start_async().await;
+    let bearer = format!("Bearer {ACCESS}");
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/auth/api-keys")
+                .header("authorization", &bearer)
+                .header("content-type", "application/json")
+                .json_body(json!({"name": "ci", "maybeOrga": "org-1"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(api_key());
+        })
+        .await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/auth/api-keys")
+                .header("authorization", &bearer);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([api_key()]));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/api/auth/api-keys/key-1")
+                .header("authorization", &bearer)
+                .json_body(json!({"name": "renamed"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(api_key());
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/api/auth/api-keys/key-1")
+                .header("authorization", &bearer);
+            then.status(200);
+        })
+        .await;
+    let me_with_key = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/auth/me")
+                .header("authorization", "Bearer nu_key_NuSecretKey");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"email": "ci@example.com", "isAdmin": true,
+                                  "organizations": [{"id": "org-1", "name": "Acme"}]}));
+        })
+        .await;
+    let account = server
+        .mock_async(|when, then| {
+            when.path("/api/auth/account");
+            then.status(200);
+        })
+        .await;
+    let client = client(&server, Some(ACCESS));
+    let key = client
+        .create_api_key()
+        .body_map(|b| b.name("ci").maybe_orga(Some("org-1".to_string())))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(key.id, "key-1");
+    assert_eq!(key.token, "nu_key_NuSecretKey");
+    assert_eq!(key.organization.as_deref(), Some("org-1"));
+    assert!(!format!("{key:?}").contains("NuSecretKey"));
+    let all = client.list_api_keys().send().await.unwrap().into_inner();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].name, "ci");
+    let renamed = client
+        .update_api_key()
+        .api_key_id("key-1")
+        .body_map(|b| b.name("renamed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let gone = client
+        .delete_api_key()
+        .api_key_id("key-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 200);
+    // The key is what NuExtract tells users to send as the Bearer token.
+    let with_key = self::client(&server, Some(key.token.expose()));
+    let me = with_key.current_user().send().await.unwrap().into_inner();
+    assert_eq!(me.is_admin, Some(true));
+    assert_eq!(me.organizations[0].name, "Acme");
+    for m in [&create, &list, &update, &delete, &me_with_key] {
+        m.assert_async().await;
+    }
+    // Nothing above deleted the account.
+    assert_eq!(account.calls_async().await, 0);
+}
+
+/// `DELETE /api/auth/account` is sent when called, and only then.
+#[tokio::test]
+async fn delete_account_is_sent_only_when_called() {
+    let server = MockServer::start_async().await;
+    let account = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/api/auth/account")
+                .header("authorization", format!("Bearer {ACCESS}"));
+            then.status(200);
+        })
+        .await;
+    let client = client(&server, Some(ACCESS));
+    let _pending = client.delete_account(); // built, never sent
+    client.current_user().send().await.ok();
+    assert_eq!(account.calls_async().await, 0);
+    let done = client.delete_account().send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(account.calls_async().await, 1);
+}
+
+/// An older `/api/auth/me` answer (no `isAdmin`) still decodes.
+#[tokio::test]
+async fn current_user_decodes_the_old_and_todays_shape() {
+    for (body, admin) in [
+        (json!({"email": "a@example.com"}), None),
+        (
+            json!({"email": "a@example.com", "isAdmin": false}),
+            Some(false),
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path("/api/auth/me");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone());
+            })
+            .await;
+        let me = client(&server, Some(ACCESS))
+            .current_user()
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(me.email, "a@example.com");
+        assert_eq!(me.is_admin, admin);
+    }
+}

@@ -64,7 +64,7 @@ fn assert_clean(what: &str, text: &str) {
 
 /// Every operation that sends a credential in a header, the body or the
 /// path.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Op {
     GlowmarktLogin,
     GlowmarktTokens,
@@ -87,9 +87,29 @@ enum Op {
     NuExtractCreateToken,
     NuExtractUpdateToken,
     NuExtractDeleteToken,
+    GlowmarktTokenCheck,
+    GlowmarktOAuthValidate,
+    GlowmarktOAuthCode,
+    GlowmarktOAuthExchange,
+    KleisterVerifyToday,
+    KleisterProviders,
+    KleisterRequestProvider,
+    KleisterCallbackProvider,
+    KleisterRedirect,
+    KleisterProfileToken,
+    SvixStreamPortal,
+    SvixStreamLogout,
+    SvixStreamExpireAll,
+    SvixPollerGet,
+    SvixPollerRotate,
+    NuExtractListKeys,
+    NuExtractCreateKey,
+    NuExtractUpdateKey,
+    NuExtractDeleteKey,
+    NuExtractDeleteAccount,
 }
 
-const OPS: [Op; 21] = [
+const OPS: [Op; 41] = [
     Op::GlowmarktLogin,
     Op::GlowmarktTokens,
     Op::GlowmarktNewToken,
@@ -111,6 +131,26 @@ const OPS: [Op; 21] = [
     Op::NuExtractCreateToken,
     Op::NuExtractUpdateToken,
     Op::NuExtractDeleteToken,
+    Op::GlowmarktTokenCheck,
+    Op::GlowmarktOAuthValidate,
+    Op::GlowmarktOAuthCode,
+    Op::GlowmarktOAuthExchange,
+    Op::KleisterVerifyToday,
+    Op::KleisterProviders,
+    Op::KleisterRequestProvider,
+    Op::KleisterCallbackProvider,
+    Op::KleisterRedirect,
+    Op::KleisterProfileToken,
+    Op::SvixStreamPortal,
+    Op::SvixStreamLogout,
+    Op::SvixStreamExpireAll,
+    Op::SvixPollerGet,
+    Op::SvixPollerRotate,
+    Op::NuExtractListKeys,
+    Op::NuExtractCreateKey,
+    Op::NuExtractUpdateKey,
+    Op::NuExtractDeleteKey,
+    Op::NuExtractDeleteAccount,
 ];
 
 /// Calls `op` with every credential set to [`SECRET`] (and the refresh
@@ -125,7 +165,11 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
         | Op::GlowmarktTokens
         | Op::GlowmarktNewToken
         | Op::GlowmarktDeleteToken
-        | Op::GlowmarktDeleteTokenById => {
+        | Op::GlowmarktDeleteTokenById
+        | Op::GlowmarktTokenCheck
+        | Op::GlowmarktOAuthValidate
+        | Op::GlowmarktOAuthCode
+        | Op::GlowmarktOAuthExchange => {
             let c = glowmarkt::Client::from_config(config).unwrap();
             c.set_application_id(SECRET).unwrap();
             c.set_token(SECRET).unwrap();
@@ -134,19 +178,70 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
                 Op::GlowmarktTokens => done(c.get_token_of_user().send().await),
                 Op::GlowmarktNewToken => done(c.new_token().send().await),
                 Op::GlowmarktDeleteToken => done(c.delete_token().send().await),
+                Op::GlowmarktTokenCheck => done(c.token_check().send().await),
+                Op::GlowmarktOAuthValidate => done(c.validate_oauth_access_token().send().await),
+                Op::GlowmarktOAuthCode => done(
+                    c.generate_oauth_code()
+                        .body_map(|b| b.username("me@example.com").password(SECRET))
+                        .send()
+                        .await,
+                ),
+                Op::GlowmarktOAuthExchange => done(
+                    c.exchange_oauth_code()
+                        .body_map(|b| {
+                            b.client_secret(Some(SECRET.into()))
+                                .code(Some(SECRET.into()))
+                                .refresh_token(Some(REFRESH.into()))
+                        })
+                        .send()
+                        .await,
+                ),
                 _ => done(c.delete_token_by_id().token_id("t-1").send().await),
             }
         }
-        Op::KleisterLogin | Op::KleisterRefresh | Op::KleisterVerify => {
+        Op::KleisterLogin
+        | Op::KleisterRefresh
+        | Op::KleisterVerify
+        | Op::KleisterVerifyToday
+        | Op::KleisterProviders
+        | Op::KleisterRequestProvider
+        | Op::KleisterCallbackProvider
+        | Op::KleisterRedirect
+        | Op::KleisterProfileToken => {
             let c = kleister::Client::from_config(config).unwrap();
             c.set_token(SECRET).unwrap();
             match op {
                 Op::KleisterLogin => done(c.login("me", SECRET).await),
                 Op::KleisterRefresh => done(c.refresh().await),
+                Op::KleisterVerifyToday => done(c.verify().send().await),
+                Op::KleisterProviders => done(c.list_providers().send().await),
+                Op::KleisterRequestProvider => {
+                    done(c.request_provider().provider("github").send().await)
+                }
+                Op::KleisterCallbackProvider => done(
+                    c.callback_provider()
+                        .provider("github")
+                        .state("s")
+                        .code(SECRET)
+                        .send()
+                        .await,
+                ),
+                Op::KleisterRedirect => {
+                    done(c.redirect_auth().body_map(|b| b.token(SECRET)).send().await)
+                }
+                Op::KleisterProfileToken => done(c.token_profile().send().await),
                 _ => done(c.verify_auth().token(SECRET).send().await),
             }
         }
-        Op::SvixPortal | Op::SvixExpireAll | Op::SvixDashboard | Op::SvixLogout => {
+        Op::SvixPortal
+        | Op::SvixExpireAll
+        | Op::SvixDashboard
+        | Op::SvixLogout
+        | Op::SvixStreamPortal
+        | Op::SvixStreamLogout
+        | Op::SvixStreamExpireAll
+        | Op::SvixPollerGet
+        | Op::SvixPollerRotate => {
             let c = svix::Client::from_config(config).unwrap();
             c.set_token(SECRET).unwrap();
             match op {
@@ -161,6 +256,36 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
                     done(c.expire_all().app_id("app_1").body_map(|b| b).send().await)
                 }
                 Op::SvixDashboard => done(c.dashboard_access().app_id("app_1").send().await),
+                Op::SvixStreamPortal => done(
+                    c.stream_portal_access()
+                        .stream_id("strm_1")
+                        .body_map(|b| b)
+                        .send()
+                        .await,
+                ),
+                Op::SvixStreamLogout => done(c.stream_logout().send().await),
+                Op::SvixStreamExpireAll => done(
+                    c.stream_expire_all()
+                        .stream_id("strm_1")
+                        .body_map(|b| b)
+                        .send()
+                        .await,
+                ),
+                Op::SvixPollerGet => done(
+                    c.get_stream_poller_token()
+                        .stream_id("strm_1")
+                        .sink_id("sink_1")
+                        .send()
+                        .await,
+                ),
+                Op::SvixPollerRotate => done(
+                    c.rotate_stream_poller_token()
+                        .stream_id("strm_1")
+                        .sink_id("sink_1")
+                        .body_map(|b| b)
+                        .send()
+                        .await,
+                ),
                 _ => done(c.logout().send().await),
             }
         }
@@ -198,7 +323,22 @@ async fn call(op: Op, config: Config) -> Result<(), Summary> {
                         .send()
                         .await,
                 ),
-                _ => done(c.delete_user_token().user_token_id("ut-1").send().await),
+                Op::NuExtractDeleteToken => {
+                    done(c.delete_user_token().user_token_id("ut-1").send().await)
+                }
+                Op::NuExtractListKeys => done(c.list_api_keys().send().await),
+                Op::NuExtractCreateKey => {
+                    done(c.create_api_key().body_map(|b| b.name("ci")).send().await)
+                }
+                Op::NuExtractUpdateKey => done(
+                    c.update_api_key()
+                        .api_key_id("key-1")
+                        .body_map(|b| b.name("ci"))
+                        .send()
+                        .await,
+                ),
+                Op::NuExtractDeleteKey => done(c.delete_api_key().api_key_id("key-1").send().await),
+                _ => done(c.delete_account().send().await),
             }
         }
     }
@@ -254,7 +394,7 @@ async fn cross_origin_redirects_are_refused_for_every_operation() {
             }
         }
     }
-    assert_eq!(tried, 21 * 5 * 2);
+    assert_eq!(tried, OPS.len() * 5 * 2);
     assert_eq!(
         thief.request_count(),
         0,
@@ -419,7 +559,10 @@ async fn the_bytes_of_a_bad_body_need_the_explicit_accessor() {
 /// unread body stays out of `Debug`.
 #[tokio::test]
 async fn unlisted_status_with_a_token_body_does_not_print_it() {
-    for op in OPS {
+    // Kleister's provider flow documents no 2xx (its answer is a 308), so
+    // progenitor hands any 2xx over as a stream: not an unlisted status.
+    let provider_flow = [Op::KleisterRequestProvider, Op::KleisterCallbackProvider];
+    for op in OPS.into_iter().filter(|op| !provider_flow.contains(op)) {
         let body = format!(r#"{{"token":"{SECRET}"}}"#);
         let server = RawServer::start(Behaviour::Respond(
             299,

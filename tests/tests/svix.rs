@@ -310,7 +310,9 @@ async fn the_stream_poller_token_is_read_and_rotated() {
     let get = server
         .mock_async(|when, then| {
             when.method(GET)
-                .path(format!("/api/v1/auth/stream/{STREAM}/sink/{SINK}/poller/token"))
+                .path(format!(
+                    "/api/v1/auth/stream/{STREAM}/sink/{SINK}/poller/token"
+                ))
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header_missing("idempotency-key");
             then.status(200)

@@ -44,9 +44,11 @@ pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
     }
     let claims: Claims = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.exp?;
-    let secs = exp
-        .as_u64()
-        .or_else(|| exp.as_f64().filter(|f| f.is_finite() && *f >= 1.0).map(|f| f as u64))?;
+    let secs = exp.as_u64().or_else(|| {
+        exp.as_f64()
+            .filter(|f| f.is_finite() && *f >= 1.0)
+            .map(|f| f as u64)
+    })?;
     if secs == 0 || secs > MAX_EXP {
         return None;
     }
@@ -68,7 +70,10 @@ mod tests {
 
     #[test]
     fn reads_exp() {
-        assert_eq!(secs(jwt_expiry(&jwt(r#"{"exp":1700000000}"#)).unwrap()), 1_700_000_000);
+        assert_eq!(
+            secs(jwt_expiry(&jwt(r#"{"exp":1700000000}"#)).unwrap()),
+            1_700_000_000
+        );
         assert_eq!(
             secs(jwt_expiry(&jwt(r#"{"sub":"me","exp":1700000000.5}"#)).unwrap()),
             1_700_000_000

@@ -55,8 +55,8 @@ pub use config::{
 };
 pub use credentials::{header_value, AuthTable, Operation, Scheme};
 pub use error::{
-    decode, empty_error, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload, Redirect,
-    ResponseValue, ServiceError, Transport, UnexpectedResponse,
+    decode, empty_error, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload,
+    Redirect, ResponseValue, ServiceError, Transport, UnexpectedResponse,
 };
 pub use jwt::jwt_expiry;
 pub use retry::Retry;

@@ -1,5 +1,17 @@
 #![doc = include_str!("../README.md")]
 //!
+//! # Deprecated upstream
+//!
+//! Giant Swarm's REST API is deprecated: the `giantswarm/api-spec`
+//! repository says "The REST API is deprecated. This repository exists for
+//! documentation purposes only." (README at commit `ae0d2901`), its docs
+//! were withdrawn from docs.giantswarm.io on 2025-01-17, and `gsctl` was
+//! archived on 2024-05-07. This crate still serves installations that run
+//! the v4 REST API (`api.g8s.<installation domain>`); current Giant Swarm
+//! installations are managed through the Kubernetes API instead, which this
+//! crate does not cover. The spec is frozen at the last published v4
+//! document.
+//!
 //! # How the crate is organised
 //!
 //! * [`Client`]: `create_auth_token` and `delete_auth_token`, each a request

@@ -7,10 +7,23 @@
 //!   [`Client::refresh`] also store the token they get.
 //! * [`types`]: bodies; date-times are `chrono::DateTime<Utc>`, the password
 //!   and token are [`Secret`]s, redacted in `Debug`.
-//! * [`Error`]: every non-2xx status arrives as `Error::ErrorResponse`
-//!   holding a [`types::GeneralError`] (`status`, `message`).
-//! * [`Config`]: base URL (default `https://try.kleister.tech/api/v1`),
-//!   timeouts, or your own `reqwest::Client`.
+//! * [`Error`]: every 4xx and 5xx status arrives as `Error::ErrorResponse`
+//!   holding a [`types::GeneralError`] (`status`, `message`, `errors`, all
+//!   optional: today's `Notification` and the older shape both decode).
+//!   The provider flow's `308`s arrive as `Error::Redirect`, whose
+//!   `location()` holds the address (never followed).
+//! * [`Config`]: base URL (default `https://try.kleister.eu/api/v1`, the
+//!   host in kleister-api's published `openapi/v1.yaml`; it was
+//!   `try.kleister.tech` on the old docs page), timeouts, retries.
+//!
+//! # Today's API and the docs page
+//!
+//! The spec covers both. Today's login and refresh answer `{"token": <JWT>}`
+//! with no `expires_at`: [`types::AuthToken::expiry`] (and the session) read
+//! the JWT's `exp` claim instead, for timing only. Today's verify is
+//! [`Client::verify`] (token in `X-API-Key`); the docs page's
+//! `verify_auth` (token in the path) is kept, deprecated, for deployments
+//! that still route it.
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!
 //! # Which token does refresh use?

@@ -234,8 +234,16 @@ async fn serve(
 
 /// A port on 127.0.0.1 that nothing listens on.
 pub fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    // A port bound but never listened on, held for the whole test process:
+    // connections to it are refused, and no other test's server can take
+    // it (a port freed after binding could be reused by a parallel test).
+    static RESERVED: std::sync::OnceLock<(tokio::net::TcpSocket, std::net::SocketAddr)> =
+        std::sync::OnceLock::new();
+    let (_, addr) = RESERVED.get_or_init(|| {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        (socket, addr)
+    });
     format!("http://{addr}")
 }

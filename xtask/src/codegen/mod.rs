@@ -193,6 +193,10 @@ fn generate_service(
                 contents: mock,
             },
         ],
-        readme_rows(service, &ops),
+        readme_rows(
+            service,
+            &ops,
+            value.pointer("/info/x-upstream").and_then(Value::as_str) == Some("none"),
+        ),
     ))
 }

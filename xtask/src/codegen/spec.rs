@@ -18,6 +18,9 @@ pub(crate) struct Op {
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) docs_name: String,
+    /// The operation's name in today's published API (`x-upstream-name`);
+    /// `None` for an operation only the older docs page has.
+    pub(crate) upstream_name: Option<String>,
     pub(crate) deprecated: bool,
     pub(crate) security: Vec<String>,
     pub(crate) text_plain: bool,
@@ -123,6 +126,10 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
                     .and_then(Value::as_str)
                     .unwrap_or(id)
                     .to_string(),
+                upstream_name: op
+                    .get("x-upstream-name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 deprecated: op
                     .get("deprecated")
                     .and_then(Value::as_bool)
