@@ -473,3 +473,59 @@ async fn redirect_auth_trades_the_redirect_token_and_profile_token_mints_one() {
     assert_eq!(forever.expires_at, None);
     profile.assert_async().await;
 }
+
+/// A call that sends the token (`verify`) within the margin of the JWT's
+/// `exp` first refreshes, then goes out with the new token; the old token
+/// never reaches verify.
+#[tokio::test]
+async fn a_due_jwt_is_refreshed_before_the_call_that_sends_it() {
+    let server = MockServer::start_async().await;
+    let first = jwt(&json!({"exp": unix_now() + 30}));
+    let second = jwt(&json!({"exp": unix_now() + 7_200}));
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/auth/login");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"token": first}));
+        })
+        .await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/auth/refresh")
+                .header("x-api-key", &first);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"token": second}));
+        })
+        .await;
+    let verify_old = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/auth/verify")
+                .header("x-api-key", &first);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"username": "old"}));
+        })
+        .await;
+    let verify_new = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/auth/verify")
+                .header("x-api-key", &second);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"username": "new"}));
+        })
+        .await;
+    let client = client(&server);
+    client.login("admin", "pw").await.unwrap();
+    client.enable_auto_refresh(Duration::from_secs(300));
+    let who = client.verify().send().await.unwrap().into_inner();
+    assert_eq!(who.username, "new");
+    assert_eq!(refresh.calls_async().await, 1);
+    assert_eq!(verify_old.calls_async().await, 0);
+    verify_new.assert_async().await;
+}

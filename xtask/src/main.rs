@@ -7,8 +7,9 @@ mod bench;
 mod codegen;
 mod docs;
 mod msrv;
+mod upstream;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check <docs-dir>\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check <docs-dir>\n       cargo xtask upstream-check [<dir> [--write]]\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +28,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["upstream-check"] => upstream_check(&root, None, false),
+        ["upstream-check", dir] => upstream_check(&root, Some(dir), false),
+        ["upstream-check", dir, "--write"] => upstream_check(&root, Some(dir), true),
         ["reconstruct", page, rest @ ..] => match reconstruct(&root, page, rest) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -51,6 +55,21 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Every spec against its upstream snapshot; with `dir`, every snapshot
+/// against its document there (or, with `write`, rewritten from it).
+fn upstream_check(root: &Path, dir: Option<&str>, write: bool) -> ExitCode {
+    match upstream::run(root, dir.map(Path::new), write) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
         }
     }
 }

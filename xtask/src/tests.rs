@@ -52,6 +52,11 @@ impl Scratch {
         fs::create_dir_all(dir.join("specs")).unwrap();
         for entry in fs::read_dir(root.join("specs")).unwrap() {
             let path = entry.unwrap().path();
+            // The specs only: `specs/upstream/` holds upstream-check's
+            // snapshots, which codegen does not read.
+            if !path.is_file() {
+                continue;
+            }
             fs::copy(&path, dir.join("specs").join(path.file_name().unwrap())).unwrap();
         }
         Scratch(dir)
@@ -130,8 +135,7 @@ fn missing_operation_id_names_the_operation() {
     scratch.edit("svix.yaml", "      operationId: logout\n", "");
     let report = scratch.fail();
     assert!(
-        report
-            .contains("specs/svix.yaml: operation POST /api/v1/auth/logout/: missing operationId"),
+        report.contains("specs/svix.yaml: operation POST /api/v1/auth/logout: missing operationId"),
         "{report}"
     );
 }
@@ -181,7 +185,7 @@ fn generator_panic_is_caught_and_names_the_operation() {
     let report = scratch.fail();
     assert!(
         report.contains(
-            "specs/svix.yaml: operation `expire_all` (POST /api/v1/auth/app/{app_id}/expire-all/)"
+            "specs/svix.yaml: operation `expire_all` (POST /api/v1/auth/app/{app_id}/expire-all)"
         ),
         "{report}"
     );

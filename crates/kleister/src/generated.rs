@@ -837,7 +837,7 @@ Sends a `GET` request to `/auth/verify/{token}`
 Arguments:
 - `token`: A token that have to be checked*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "gone from Kleister's published API since March 2025; use `verify`, which sends the stored token in `X-API-Key`"
     )]
     pub fn verify_auth(&self) -> builder::VerifyAuth<'_> {
         builder::VerifyAuth::new(self)

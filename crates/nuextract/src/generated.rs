@@ -1055,7 +1055,7 @@ Sends a `GET` request to `/api/auth`*/
     }
     /**Delete the signed-in user's account
 
-**Destructive and irreversible:** deletes the signed-in user's account and every object it owns (projects, documents, API keys). Nothing retries it on its own beyond the safe-to-repeat rules of a DELETE, and nothing in authapi ever calls it for you.
+**Destructive and irreversible:** deletes the signed-in user's account and every object it owns (projects, documents, API keys). Nothing in authapi calls it for you. Like every DELETE it is safe to repeat, so a 429 or a 5xx answer is retried (deleting twice deletes once).
 
 Sends a `DELETE` request to `/api/auth/account`*/
     pub fn delete_account(&self) -> builder::DeleteAccount<'_> {
@@ -1121,7 +1121,7 @@ Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextrac
 
 Sends a `GET` request to `/api/auth/user-tokens`*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "NuExtract replaced user tokens with API keys in April 2025; use `list_api_keys`"
     )]
     pub fn list_user_tokens(&self) -> builder::ListUserTokens<'_> {
         builder::ListUserTokens::new(self)
@@ -1132,7 +1132,7 @@ Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextrac
 
 Sends a `POST` request to `/api/auth/user-tokens`*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "NuExtract replaced user tokens with API keys in April 2025; use `create_api_key`"
     )]
     pub fn create_user_token(&self) -> builder::CreateUserToken<'_> {
         builder::CreateUserToken::new(self)
@@ -1143,7 +1143,7 @@ Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextrac
 
 Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "NuExtract replaced user tokens with API keys in April 2025; use `update_api_key`"
     )]
     pub fn update_user_token(&self) -> builder::UpdateUserToken<'_> {
         builder::UpdateUserToken::new(self)
@@ -1154,7 +1154,7 @@ Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextrac
 
 Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "NuExtract replaced user tokens with API keys in April 2025; use `delete_api_key`"
     )]
     pub fn delete_user_token(&self) -> builder::DeleteUserToken<'_> {
         builder::DeleteUserToken::new(self)

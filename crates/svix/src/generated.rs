@@ -1489,7 +1489,7 @@ Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
     #[deprecated(
-        note = "deprecated by the service; see the operation's docs for its replacement"
+        note = "removed from Svix's published API on 2025-04-11 and from the official SDKs in v2.0.0; use `app_portal_access`"
     )]
     pub fn dashboard_access(&self) -> builder::DashboardAccess<'_> {
         builder::DashboardAccess::new(self)

@@ -22,6 +22,9 @@ pub(crate) struct Op {
     /// `None` for an operation only the older docs page has.
     pub(crate) upstream_name: Option<String>,
     pub(crate) deprecated: bool,
+    /// `x-deprecated-note`: since when, and what replaces it, for the
+    /// `#[deprecated]` note.
+    pub(crate) deprecated_note: Option<String>,
     pub(crate) security: Vec<String>,
     pub(crate) text_plain: bool,
     pub(crate) redact_url: bool,
@@ -134,6 +137,10 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
                     .get("deprecated")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                deprecated_note: op
+                    .get("x-deprecated-note")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 security,
                 text_plain: op
                     .get("x-text-plain")

@@ -67,7 +67,7 @@ fn schema(ty: &str, models: &mut BTreeSet<String>) -> Value {
 
 /// Where a parameter the docs do not place goes: the path when the path
 /// names it; a header when its name says so; the query otherwise.
-fn location(op: &DocsOp, p: &Param) -> &'static str {
+pub(crate) fn location(op: &DocsOp, p: &Param) -> &'static str {
     let in_path = op
         .path
         .split('/')
@@ -91,7 +91,7 @@ fn location(op: &DocsOp, p: &Param) -> &'static str {
 }
 
 /// The path parameter's name as the path spells it.
-fn path_name(op: &DocsOp, p: &Param) -> Option<String> {
+pub(crate) fn path_name(op: &DocsOp, p: &Param) -> Option<String> {
     op.path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
