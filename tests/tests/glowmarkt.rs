@@ -224,10 +224,14 @@ async fn login_200_with_valid_false_is_an_error_and_keeps_no_token() {
         })
         .await;
     let client = client(&server, None);
-    assert!(matches!(
-        client.login("u", "p").await,
-        Err(Error::Custom(_))
-    ));
+    let err = client.login("u", "p").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(err.attempts(), 1);
+    assert!(err.to_string().contains("valid: false"), "{err}");
+    let Error::ErrorResponse(rv) = err else {
+        panic!("expected ErrorResponse")
+    };
+    assert_eq!(rv.valid, Some(false));
     assert!(matches!(
         client.new_token().send().await,
         Err(Error::InvalidRequest(_))

@@ -16,6 +16,9 @@ pub struct Scheme {
     pub header: HeaderName,
     /// Text put before the secret: `"Bearer "`, `"giantswarm "` or `""`.
     pub prefix: &'static str,
+    /// The client methods that set it (`` `set_token` or `login` ``), named
+    /// by the error of a call made without it (the spec's `x-set-with`).
+    pub set_with: &'static str,
 }
 
 /// What one operation needs from the runtime.

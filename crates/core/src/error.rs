@@ -351,6 +351,9 @@ impl fmt::Debug for Redirect {
 /// A documented error status and its decoded body. Derefs to `E`.
 pub struct ServiceError<E> {
     body: E,
+    /// The service's own message fields, rendered when the body decoded
+    /// (see [`ErrorBody::message`](crate::ErrorBody::message)).
+    message: Option<String>,
     status: StatusCode,
     headers: HeaderMap,
     attempts: u32,
@@ -371,6 +374,13 @@ impl<E> ServiceError<E> {
     pub fn into_inner(self) -> E {
         self.body
     }
+
+    /// What the service said, from the fields it documents as its message
+    /// (Svix `code` and `detail`, Kleister `message`, ...), on one line;
+    /// `None` when the body carries none. `Display` shows it.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
 }
 
 impl<E> std::ops::Deref for ServiceError<E> {
@@ -380,23 +390,24 @@ impl<E> std::ops::Deref for ServiceError<E> {
     }
 }
 
-// The body is left out of both: services echo rejected input (a token in
-// a path, a field value) into their error messages. Read it through `Deref`.
+// Only the service's documented message fields are shown, never the whole
+// body: services echo rejected input (a field value) in other fields, and
+// validation errors can carry a password. The body is there through `Deref`.
 impl<E> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the service answered {} (a documented error)",
-            self.status
-        )
+        write!(f, "the service answered {}", self.status)?;
+        match &self.message {
+            Some(m) => write!(f, ": {m}"),
+            None => f.write_str(" (a documented error, with no message)"),
+        }
     }
 }
 
 impl<E> fmt::Debug for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceError")
-            .field("status", &self.status)
-            .field("body", &std::any::type_name::<E>())
+            .field("status", &self.status.as_u16())
+            .field("message", &self.message)
             .field("attempts", &self.attempts)
             .finish()
     }
@@ -618,7 +629,10 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
 ) -> Result<ResponseValue<T>, Error<E>> {
     let (status, headers, body, attempts) = read(response).await?;
     match serde_json::from_slice(&body) {
-        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+        Ok(value) => {
+            LAST_ATTEMPTS.with(|a| a.set(attempts));
+            Ok(ResponseValue::new(value, status, headers))
+        }
         Err(error) => Err(Error::InvalidResponsePayload(InvalidPayload {
             status,
             content_type: content_type(&headers),
@@ -629,16 +643,38 @@ pub async fn decode<T: serde::de::DeserializeOwned, E>(
     }
 }
 
-/// Decodes a documented error body as `E`: the error the call returns.
-pub async fn service_error<E: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> Error<E> {
+thread_local! {
+    // progenitor's `ResponseValue` has no room for the attempt count, and a
+    // helper that finds a 200 answer to be a refusal (Glowmarkt's
+    // `valid: false`) must report it. `decode` is the last step of a call's
+    // poll, so the helper reads it on the same thread before any `.await`.
+    static LAST_ATTEMPTS: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// A success answer the service documents as a refusal (Glowmarkt's login
+/// answered `200 {"valid": false}`), as the `ErrorResponse` a refusal
+/// status would give: its status, headers, `body` and attempt count. Call it
+/// right after the call's `.await`, with nothing awaited in between.
+pub fn refusal<T, E: crate::ErrorBody>(answer: &ResponseValue<T>, body: E) -> Error<E> {
+    Error::ErrorResponse(ServiceError {
+        message: body.message().map(|m| crate::error_body::one_line(&m)),
+        body,
+        status: answer.status(),
+        headers: answer.headers().clone(),
+        attempts: LAST_ATTEMPTS.with(std::cell::Cell::get),
+    })
+}
+
+/// Decodes a documented error body as `E`, by status: the error the call
+/// returns.
+pub async fn service_error<E: crate::ErrorBody>(response: reqwest::Response) -> Error<E> {
     let (status, headers, body, attempts) = match read(response).await {
         Ok(parts) => parts,
         Err(e) => return e,
     };
-    match serde_json::from_slice(&body) {
+    match E::decode(status, &body) {
         Ok(value) => Error::ErrorResponse(ServiceError {
+            message: value.message().map(|m| crate::error_body::one_line(&m)),
             body: value,
             status,
             headers,
@@ -661,6 +697,7 @@ pub async fn service_error<E: serde::de::DeserializeOwned>(
 pub fn empty_error(response: reqwest::Response) -> Error<()> {
     Error::ErrorResponse(ServiceError {
         body: (),
+        message: None,
         status: response.status(),
         headers: response.headers().clone(),
         attempts: attempts_of(&response),

@@ -41,6 +41,7 @@ mod body;
 mod config;
 mod credentials;
 mod error;
+mod error_body;
 mod jwt;
 mod retry;
 mod runtime;
@@ -55,9 +56,10 @@ pub use config::{
 };
 pub use credentials::{header_value, AuthTable, Operation, Scheme};
 pub use error::{
-    decode, empty_error, service_error, unexpected, BodyError, Deadline, Error, InvalidPayload,
-    Redirect, ResponseValue, ServiceError, Transport, UnexpectedResponse,
+    decode, empty_error, refusal, service_error, unexpected, BodyError, Deadline, Error,
+    InvalidPayload, Redirect, ResponseValue, ServiceError, Transport, UnexpectedResponse,
 };
+pub use error_body::ErrorBody;
 pub use jwt::jwt_expiry;
 pub use retry::Retry;
 pub use runtime::{session_error, unix_time, Runtime};

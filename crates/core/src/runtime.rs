@@ -341,9 +341,9 @@ impl Runtime {
                 }
                 None => {
                     return Err(Error::InvalidRequest(format!(
-                        "operation `{}` needs the `{scheme_name}` credential \
-                         (header `{}`), and the client has none set",
-                        op.id, scheme.header
+                        "`{}` needs a credential the client does not have (sent in header `{}`): \
+                         call {} first",
+                        op.id, scheme.header, scheme.set_with
                     )))
                 }
             }

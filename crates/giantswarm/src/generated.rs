@@ -692,6 +692,7 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         name: "AuthorizationHeaderToken",
         header: reqwest::header::HeaderName::from_static("authorization"),
         prefix: "giantswarm ",
+        set_with: "`set_token` or `login`",
     },
 ];
 static OPERATIONS: [authapi_core::Operation; 2usize] = [

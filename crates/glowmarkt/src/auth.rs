@@ -34,19 +34,24 @@ impl Client {
 
     /// Logs in with `username_login` and, when the service accepts the
     /// credentials (`valid: true` and a token), keeps the token and its
-    /// expiry for later calls. A 200 with `valid: false` is returned as an
-    /// error, since there is no token to keep.
+    /// expiry for later calls. A 200 with `valid: false` is a refusal: it
+    /// comes back as `Error::ErrorResponse` with status 200, a
+    /// [`types::GlowmarktError`] saying `valid: false`, and the attempt
+    /// count, and nothing is kept.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
     ) -> Result<types::LoginResponse, Error<types::GlowmarktError>> {
-        let session = self
+        let answer = self
             .username_login()
             .body_map(|b| b.username(username).password(password))
             .send()
-            .await?
-            .into_inner();
+            .await?;
+        if answer.valid == Some(false) {
+            return Err(authapi_core::refusal(&answer, refused()));
+        }
+        let session = answer.into_inner();
         self.keep(session.valid, session.token.as_ref(), session.exp, None)?;
         Ok(session)
     }
@@ -58,6 +63,9 @@ impl Client {
         // Never at the same time as the session's own refresh.
         let (_held, since) = self.inner.begin_refresh().await;
         let renewed = self.new_token().send().await?;
+        if renewed.valid == Some(false) {
+            return Err(authapi_core::refusal(&renewed, refused()));
+        }
         self.keep(
             renewed.valid,
             renewed.token.as_ref(),
@@ -101,5 +109,14 @@ impl Client {
         let expiry = exp.and_then(authapi_core::unix_time);
         self.inner
             .keep_session(&AUTH, TOKEN, token, expiry, None, since)
+    }
+}
+
+/// The error body of a 200 that says `valid: false`.
+fn refused() -> types::GlowmarktError {
+    types::GlowmarktError {
+        error: None,
+        missing_elements: Vec::new(),
+        valid: Some(false),
     }
 }

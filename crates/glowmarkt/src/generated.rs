@@ -2498,11 +2498,13 @@ static SCHEMES: [authapi_core::Scheme; 2usize] = [
         name: "applicationId",
         header: reqwest::header::HeaderName::from_static("applicationid"),
         prefix: "",
+        set_with: "`set_application_id`",
     },
     authapi_core::Scheme {
         name: "token",
         header: reqwest::header::HeaderName::from_static("token"),
         prefix: "",
+        set_with: "`set_token` or `login`",
     },
 ];
 static OPERATIONS: [authapi_core::Operation; 9usize] = [

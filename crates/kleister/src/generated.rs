@@ -1445,6 +1445,7 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         name: "HeaderAuth",
         header: reqwest::header::HeaderName::from_static("x-api-key"),
         prefix: "",
+        set_with: "`set_token` or `login`",
     },
 ];
 static OPERATIONS: [authapi_core::Operation; 9usize] = [

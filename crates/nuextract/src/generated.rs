@@ -2042,6 +2042,7 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         name: "oauth2Auth",
         header: reqwest::header::HeaderName::from_static("authorization"),
         prefix: "Bearer ",
+        set_with: "`set_token` (an access token or an API key) or `login`",
     },
 ];
 static OPERATIONS: [authapi_core::Operation; 13usize] = [

@@ -247,11 +247,10 @@ pub mod types {
         }
     }
     ///`HttpValidationError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HttpValidationError {
         ///One entry per failing field.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub detail: ::std::vec::Vec<ValidationError>,
     }
     impl HttpValidationError {
@@ -1035,7 +1034,7 @@ pub mod types {
         impl ::std::default::Default for HttpValidationError {
             fn default() -> Self {
                 Self {
-                    detail: Ok(Default::default()),
+                    detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
@@ -2627,6 +2626,7 @@ static SCHEMES: [authapi_core::Scheme; 1usize] = [
         name: "HTTPBearer",
         header: reqwest::header::HeaderName::from_static("authorization"),
         prefix: "Bearer ",
+        set_with: "`set_token`",
     },
 ];
 static OPERATIONS: [authapi_core::Operation; 9usize] = [

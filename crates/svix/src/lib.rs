@@ -43,6 +43,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod error_body;
 // Written by `cargo xtask codegen` and compared byte for byte by its
 // `--check`, so rustfmt must leave it alone.
 #[rustfmt::skip]

@@ -46,10 +46,17 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
             _ => continue,
         };
         known.insert(name.as_str());
+        // What the caller calls to give the client this credential, for the
+        // error of a call made without it.
+        let set_with = s
+            .get("x-set-with")
+            .and_then(Value::as_str)
+            .unwrap_or("`set_token`");
         schemes.push(quote!(authapi_core::Scheme {
             name: #name,
             header: reqwest::header::HeaderName::from_static(#header),
             prefix: #prefix,
+            set_with: #set_with,
         }));
     }
     let mut operations = Vec::new();
