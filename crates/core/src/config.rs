@@ -225,7 +225,7 @@ impl Config {
             .build()
             .map_err(|e| ConfigError::Http(e.without_url()))?;
         let runtime = Runtime::new(self.max_response_bytes, self.retry.clone(), self.tracing)
-            .with_base(parsed);
+            .with_base(parsed, self.base_url.is_some());
         Ok((base, http, runtime))
     }
 }
@@ -253,6 +253,14 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
         url: redact_userinfo(url),
         reason,
     };
+    if !url.contains("://") {
+        // `localhost:8080` parses with `localhost` as its scheme; say what
+        // is missing instead.
+        return Err(invalid(format!(
+            "it has no scheme: write `https://{}` (or `http://` for a local server)",
+            redact_userinfo(url)
+        )));
+    }
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         // Not echoed: without `://`, the "scheme" may be a user name.
@@ -268,7 +276,9 @@ pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 
 /// `scheme://user:pass@host/...` becomes `scheme://<redacted>@host/...`.
 /// Text that does not parse as a URL loses everything between `://` and
-/// its last `@`, since a password may hold `/`, `?` or `#`.
+/// its last `@`, since a password may hold `/`, `?` or `#`. Without an `@`
+/// there is no userinfo, and nothing is hidden: `localhost:8080` is the
+/// caller's own typo, shown so they can fix it.
 pub fn redact_userinfo(url: &str) -> String {
     if let Ok(parsed) = reqwest::Url::parse(url) {
         // Only an http(s) URL says for sure where its userinfo is:
@@ -284,8 +294,6 @@ pub fn redact_userinfo(url: &str) -> String {
     };
     match rest.rfind('@') {
         Some(at) => format!("{scheme}<redacted>{}", &rest[at..]),
-        // `user:password` alone, not a URL at all.
-        None if scheme.is_empty() && rest.contains(':') => "<redacted>".into(),
         None => url.to_string(),
     }
 }
@@ -336,8 +344,23 @@ mod tests {
         );
         let c = Config::new().base_url("admin:hunter2@api.example.com");
         assert!(!format!("{c:?}").contains("hunter2"));
-        let e = normalize_base_url("admin:hunter2").unwrap_err();
-        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
         assert_eq!(redact_userinfo("https://h.example"), "https://h.example");
+    }
+
+    /// `host:port` without a scheme is a typo to show, not userinfo to hide.
+    #[test]
+    fn a_base_url_without_a_scheme_shows_the_input_and_the_fix() {
+        for input in ["localhost:8080", "127.0.0.1:8080", "api.example.com"] {
+            let e = normalize_base_url(input).unwrap_err().to_string();
+            assert!(e.contains(&format!("`{input}`")), "{e}");
+            assert!(e.contains(&format!("`https://{input}`")), "{e}");
+            assert!(!e.contains("redacted"), "{e}");
+        }
+        // Where there is an `@`, what is before it stays hidden.
+        let e = normalize_base_url("me:hunter2@localhost:8080")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.contains("`https://<redacted>@localhost:8080`"), "{e}");
     }
 }

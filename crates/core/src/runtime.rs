@@ -38,7 +38,16 @@ struct Shared {
     /// Request URLs built lately, by path: most calls repeat a path (an
     /// operation without path parameters always does), and cloning a parsed
     /// URL costs a fraction of setting a path, which parses it.
-    urls: RwLock<Vec<(String, reqwest::Url)>>,
+    urls: RwLock<Urls>,
+}
+
+/// The base URL a client follows when the caller did not set one (Svix's
+/// region, chosen by the token), and the URLs built from it; one lock, so a
+/// base change and the cache it empties change together.
+#[derive(Default)]
+struct Urls {
+    base: Option<reqwest::Url>,
+    built: Vec<(String, reqwest::Url)>,
 }
 
 /// How many URLs [`Shared::urls`] keeps.
@@ -52,6 +61,8 @@ pub struct Runtime {
     /// The base URL, parsed once; every request URL is a copy with its path
     /// set (see [`Runtime::url`]).
     base: Option<reqwest::Url>,
+    /// The caller set the base URL in `Config`: nothing may change it.
+    explicit_base: bool,
     max_response_bytes: usize,
     retry: Retry,
     tracing: bool,
@@ -84,6 +95,7 @@ impl Runtime {
         Runtime {
             shared: Arc::default(),
             base: None,
+            explicit_base: false,
             max_response_bytes,
             retry,
             tracing,
@@ -91,9 +103,44 @@ impl Runtime {
         }
     }
 
-    pub(crate) fn with_base(mut self, base: reqwest::Url) -> Self {
+    pub(crate) fn with_base(mut self, base: reqwest::Url, explicit: bool) -> Self {
         self.base = Some(base);
+        self.explicit_base = explicit;
         self
+    }
+
+    /// Sends this client's (and its clones') calls to `base` from now on,
+    /// unless the caller set a base URL in `Config`, which always wins:
+    /// for a service that picks its host from the token (Svix regions).
+    /// Returns whether the base was changed.
+    #[doc(hidden)]
+    pub fn follow_base(&self, base: &str) -> Result<bool, ConfigError> {
+        if self.explicit_base {
+            return Ok(false);
+        }
+        let parsed = reqwest::Url::parse(&crate::normalize_base_url(base)?).map_err(|e| {
+            ConfigError::InvalidBaseUrl {
+                url: crate::redact_userinfo(base),
+                reason: e.to_string(),
+            }
+        })?;
+        let mut urls = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
+        let current = urls.base.as_ref().or(self.base.as_ref());
+        if current != Some(&parsed) {
+            urls.base = Some(parsed);
+            urls.built.clear();
+        }
+        Ok(true)
+    }
+
+    /// The base URL calls go to now (see [`Runtime::follow_base`]).
+    #[doc(hidden)]
+    pub fn base_url(&self) -> Option<String> {
+        let urls = self.shared.urls.read().unwrap_or_else(|e| e.into_inner());
+        urls.base
+            .as_ref()
+            .or(self.base.as_ref())
+            .map(|u| u.as_str().trim_end_matches('/').to_string())
     }
 
     /// The URL of `path` (already percent-encoded, starting with `/`) under
@@ -103,16 +150,16 @@ impl Runtime {
     pub fn url<E>(&self, path: &str) -> Result<reqwest::Url, Error<E>> {
         {
             let cache = self.shared.urls.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((_, url)) = cache.iter().find(|(p, _)| p == path) {
+            if let Some((_, url)) = cache.built.iter().find(|(p, _)| p == path) {
                 return Ok(url.clone());
             }
         }
-        let url = self.url_uncached(path)?;
         let mut cache = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= URL_CACHE {
-            cache.remove(0);
+        let url = self.join(cache.base.as_ref(), path)?;
+        if cache.built.len() >= URL_CACHE {
+            cache.built.remove(0);
         }
-        cache.push((path.to_string(), url.clone()));
+        cache.built.push((path.to_string(), url.clone()));
         Ok(url)
     }
 
@@ -120,7 +167,18 @@ impl Runtime {
     /// (Kleister's verify token), which must not outlive its call.
     #[doc(hidden)]
     pub fn url_uncached<E>(&self, path: &str) -> Result<reqwest::Url, Error<E>> {
-        let Some(base) = &self.base else {
+        let urls = self.shared.urls.read().unwrap_or_else(|e| e.into_inner());
+        self.join(urls.base.as_ref(), path)
+    }
+
+    /// `path` under `followed` (a base the client follows), else under the
+    /// configured base.
+    fn join<E>(
+        &self,
+        followed: Option<&reqwest::Url>,
+        path: &str,
+    ) -> Result<reqwest::Url, Error<E>> {
+        let Some(base) = followed.or(self.base.as_ref()) else {
             return Err(Error::InvalidRequest(
                 "the client has no base URL: build it with `Client::from_config`".into(),
             ));
@@ -672,10 +730,44 @@ mod tests {
         assert_eq!(secret.path(), "/api/v0-1/auth/verify/s3cret");
         let cache = rt.shared.urls.read().unwrap();
         assert!(!cache
+            .built
             .iter()
             .any(|(p, u)| p.contains("s3cret") || u.as_str().contains("s3cret")));
         drop(cache);
         let (_, _, root) = Config::new().base_url("http://h").build(None).unwrap();
         assert_eq!(root.url::<()>("/a/").unwrap().as_str(), "http://h/a/");
+    }
+
+    /// A followed base replaces the default one, cached URLs included; a
+    /// base URL the caller set never changes.
+    #[test]
+    fn a_followed_base_moves_every_url_unless_the_caller_set_one() {
+        let (_, _, rt) = Config::new().build(Some("https://api.example")).unwrap();
+        assert_eq!(
+            rt.url::<()>("/a").unwrap().as_str(),
+            "https://api.example/a"
+        );
+        assert!(rt.follow_base("https://eu.example").unwrap());
+        assert_eq!(rt.url::<()>("/a").unwrap().as_str(), "https://eu.example/a");
+        assert_eq!(
+            rt.url_uncached::<()>("/b").unwrap().as_str(),
+            "https://eu.example/b"
+        );
+        assert_eq!(rt.base_url().as_deref(), Some("https://eu.example"));
+        assert!(rt.follow_base("https://api.example").unwrap());
+        assert_eq!(
+            rt.url::<()>("/a").unwrap().as_str(),
+            "https://api.example/a"
+        );
+
+        let (_, _, fixed) = Config::new()
+            .base_url("http://127.0.0.1:9")
+            .build(Some("https://api.example"))
+            .unwrap();
+        assert!(!fixed.follow_base("https://eu.example").unwrap());
+        assert_eq!(
+            fixed.url::<()>("/a").unwrap().as_str(),
+            "http://127.0.0.1:9/a"
+        );
     }
 }

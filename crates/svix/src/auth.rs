@@ -21,8 +21,8 @@ pub fn region_base_url(token: &str) -> &'static str {
 
 impl Client {
     /// A client for the default host, `https://api.svix.com`, with the
-    /// default timeouts and retries. For a regional token, use
-    /// [`Client::from_config`] with [`region_base_url`].
+    /// default timeouts and retries. A regional token given to
+    /// [`Client::set_token`] then moves it to its region's host.
     pub fn new_default() -> Result<Self, ConfigError> {
         Self::from_config(Config::new())
     }
@@ -30,8 +30,23 @@ impl Client {
     /// Sets the bearer token sent from now on by this client and its clones.
     /// Fails, sending nothing, if the token holds CR, LF or other bytes a
     /// header cannot carry.
+    ///
+    /// Unless a base URL was set in [`Config`], the token also picks the
+    /// host, as the official SDKs do: a token ending in `.us`, `.eu`,
+    /// `.in`, `.ca` or `.au` goes to that region's host
+    /// ([`region_base_url`]), any other to `https://api.svix.com`. A base
+    /// URL set in `Config` always wins.
+    ///
+    /// ```
+    /// let client = authapi_svix::Client::new_default()?;
+    /// client.set_token("sk_live_example.eu")?;
+    /// assert_eq!(client.base_url(), "https://api.eu.svix.com");
+    /// # Ok::<(), authapi_svix::ConfigError>(())
+    /// ```
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, SCHEME, token)
+        self.inner.set_credential(&AUTH, SCHEME, token)?;
+        self.inner.follow_base(region_base_url(token))?;
+        Ok(())
     }
 
     /// Forgets the token.

@@ -135,9 +135,11 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
                 Ok(Self::new_with_client(&baseurl, http, runtime))
             }
 
-            /// The base URL requests go to.
-            pub fn base_url(&self) -> &str {
-                &self.baseurl
+            /// The base URL requests go to now: the one set in `Config`,
+            /// else the service's default (for Svix, the region the token
+            /// names).
+            pub fn base_url(&self) -> String {
+                self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
             }
         }
     };
