@@ -529,3 +529,37 @@ async fn a_due_jwt_is_refreshed_before_the_call_that_sends_it() {
     assert_eq!(verify_old.calls_async().await, 0);
     verify_new.assert_async().await;
 }
+
+/// `disable_auto_refresh` turns the session off again: a due token is no
+/// longer refreshed behind the caller's back (with the session on, it is).
+#[tokio::test]
+async fn disable_auto_refresh_stops_the_refreshes() {
+    for keep_on in [true, false] {
+        let server = MockServer::start_async().await;
+        let due = jwt(&json!({"exp": unix_now() + 30}));
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path("/api/v1/auth/login");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"token": due}));
+            })
+            .await;
+        let refresh = server
+            .mock_async(|when, then| {
+                when.path("/api/v1/auth/refresh");
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"token": jwt(&json!({"exp": unix_now() + 7_200}))}));
+            })
+            .await;
+        let client = client(&server);
+        client.login("admin", "pw").await.unwrap();
+        client.enable_auto_refresh(Duration::from_secs(300));
+        if !keep_on {
+            client.disable_auto_refresh();
+        }
+        client.ensure_fresh().await.unwrap();
+        assert_eq!(refresh.calls_async().await, usize::from(keep_on));
+    }
+}

@@ -23,7 +23,7 @@
 #![deny(missing_docs)]
 
 pub use authapi_core::{
-    jwt_expiry, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
+    jwt_expiry, reqwest, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
 };
 
 #[cfg(feature = "giantswarm")]

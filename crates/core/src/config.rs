@@ -164,9 +164,20 @@ impl Config {
     /// a followed redirect could carry a credential to another origin, and
     /// no customisation may allow that.
     ///
+    /// There is no way to hand authapi a ready-made `reqwest::Client`: its
+    /// redirect policy could not be checked. The builder's types (such as
+    /// `reqwest::Proxy`) are re-exported as `authapi_core::reqwest` (and
+    /// `authapi::reqwest`, `authapi_<service>::reqwest`), so no reqwest
+    /// dependency of your own is needed, and none of another version can
+    /// clash.
+    ///
     /// ```
-    /// # use authapi_core::Config;
-    /// let config = Config::new().http(|b| b.pool_max_idle_per_host(4));
+    /// use authapi_core::{reqwest, Config};
+    ///
+    /// let config = Config::new().http(|b| {
+    ///     b.pool_max_idle_per_host(4)
+    ///         .proxy(reqwest::Proxy::https("http://proxy.internal:3128").unwrap())
+    /// });
     /// ```
     pub fn http(
         mut self,
@@ -199,7 +210,8 @@ impl Config {
 
     /// Checks the base URL (or falls back to `default_base_url`) and builds
     /// the HTTP client and runtime. Used by the generated
-    /// `Client::from_config`.
+    /// `Client::from_config`; not part of the API.
+    #[doc(hidden)]
     pub fn build(
         &self,
         default_base_url: Option<&str>,

@@ -117,7 +117,7 @@ impl<E> Error<E> {
     }
 
     /// Sets the attempt count (the runtime's retry loop does).
-    pub fn with_attempts(mut self, n: u32) -> Self {
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {
             Error::InvalidRequest(_) | Error::Custom(_) | Error::Session(_) => {}
             Error::CommunicationError(t) => t.attempts = n,

@@ -61,6 +61,9 @@ pub use error::{
 };
 pub use error_body::ErrorBody;
 pub use jwt::jwt_expiry;
+/// The HTTP client authapi is built on, for [`Config::http`]'s builder
+/// (`reqwest::Proxy`, `reqwest::Certificate`): no dependency of your own.
+pub use reqwest;
 pub use retry::Retry;
 pub use runtime::{session_error, unix_time, Runtime};
 pub use secret::{Secret, SecretUrl};

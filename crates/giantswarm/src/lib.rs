@@ -22,7 +22,9 @@
 //! * [`Error`]: a 401 arrives as `Error::ErrorResponse` holding a
 //!   [`types::V4GenericResponse`] (`code`, `message`).
 //! * [`Config`]: the base URL is required ([`ConfigError::MissingBaseUrl`]
-//!   otherwise; there is no localhost fallback), timeouts, `reqwest::Client`.
+//!   otherwise; there is no localhost fallback), timeouts, retries,
+//!   and [`Config::http`] to customise the HTTP client (proxies, root
+//!   certificates).
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!
 //! # Retries, and why there is no session
@@ -65,12 +67,15 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    reqwest, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
+    /// The service's error bodies, which `Error::ErrorResponse` holds.
+    pub use crate::types::V4GenericResponse;
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        BodyError, Deadline, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
         UnexpectedResponse,
     };
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{generated::AUTH, types, Client, Config, ConfigError, Error, ResponseValue};
+use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
 const APPLICATION_ID: &str = "applicationId";
 const TOKEN: &str = "token";
@@ -56,10 +56,10 @@ impl Client {
         Ok(session)
     }
 
-    /// Calls `new_token` with the current token and keeps the new one.
-    pub async fn refresh(
-        &self,
-    ) -> Result<ResponseValue<types::NewTokenResponse>, Error<types::GlowmarktError>> {
+    /// Calls `new_token` with the current token and keeps the new one. A
+    /// 200 with `valid: false` is a refusal (`Error::ErrorResponse`, status
+    /// 200), and nothing is kept.
+    pub async fn refresh(&self) -> Result<types::NewTokenResponse, Error<types::GlowmarktError>> {
         // Never at the same time as the session's own refresh.
         let (_held, since) = self.inner.begin_refresh().await;
         let renewed = self.new_token().send().await?;
@@ -72,7 +72,7 @@ impl Client {
             renewed.exp,
             Some(since),
         )?;
-        Ok(renewed)
+        Ok(renewed.into_inner())
     }
 
     /// Refreshes the token now if the session is on and the token is
@@ -95,6 +95,13 @@ impl Client {
         );
         self.inner
             .enable_session(TOKEN, "new_token", margin, refresher);
+    }
+
+    /// Turns automatic refreshing off again: from now on the token is
+    /// refreshed only by an explicit [`Client::refresh`]. The token, its
+    /// expiry and any refresh token are kept.
+    pub fn disable_auto_refresh(&self) {
+        self.inner.disable_session();
     }
 
     /// A token counts only when the service did not say `valid: false`.

@@ -5,14 +5,17 @@
 //! * [`Client`]: one method per operation, each returning a request builder
 //!   whose `send()` performs the call; [`Client::login`] and
 //!   [`Client::refresh`] also store the token they get.
-//! * [`types`]: request and response bodies (serde, `schemars::JsonSchema`).
+//! * [`types`]: request and response bodies (serde; `schemars::JsonSchema`
+//!   too with the `schemars` feature, off by default).
 //!   Passwords and tokens are [`Secret`]s, redacted in `Debug`.
 //! * [`Error`]: what `send()` returns on failure. Every documented error
 //!   status (400, 401, 500) arrives as `Error::ErrorResponse` holding a
 //!   [`types::GlowmarktError`], which accepts all the loosely typed bodies
 //!   the service sends (`{"error": ...}`, `{"valid": false}`).
 //! * [`Config`]: base URL (default `https://api.glowmarkt.com/api/v0-1`),
-//!   timeouts, or your own `reqwest::Client`.
+//!   timeouts, retries, and
+//!   [`Config::http`] to customise the HTTP client (proxies, root
+//!   certificates).
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!
 //! # Wire notes
@@ -48,12 +51,15 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    reqwest, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
+    /// The service's error bodies, which `Error::ErrorResponse` holds.
+    pub use crate::types::GlowmarktError;
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        BodyError, Deadline, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
         UnexpectedResponse,
     };
 }

@@ -70,6 +70,13 @@ impl Client {
             .enable_session(TOKEN, "refresh_auth", margin, refresher);
     }
 
+    /// Turns automatic refreshing off again: from now on the token is
+    /// refreshed only by an explicit [`Client::refresh`]. The token, its
+    /// expiry and any refresh token are kept.
+    pub fn disable_auto_refresh(&self) {
+        self.inner.disable_session();
+    }
+
     fn keep(
         &self,
         token: &types::AuthToken,

@@ -59,12 +59,15 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    reqwest, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
+    /// The service's error bodies, which `Error::ErrorResponse` holds.
+    pub use crate::types::{GeneralError, Validation};
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        BodyError, Deadline, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
         UnexpectedResponse,
     };
 }

@@ -106,6 +106,13 @@ impl Client {
         self.inner
             .enable_session(BEARER, "exchange_token", margin, refresher);
     }
+
+    /// Turns automatic refreshing off again: from now on the token is
+    /// refreshed only by an explicit [`Client::refresh`]. The token, its
+    /// expiry and any refresh token are kept.
+    pub fn disable_auto_refresh(&self) {
+        self.inner.disable_session();
+    }
 }
 
 impl TokenRequest {

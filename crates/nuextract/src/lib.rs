@@ -7,10 +7,11 @@
 //!   with the service's dotted class names; codes and tokens are
 //!   [`Secret`]s, redacted in `Debug`.
 //! * [`Error`]: every error status arrives as `Error::ErrorResponse` holding
-//!   a [`types::NuExtractError`]: `Error { code, message }` for JSON bodies,
-//!   `String` for the plain-text 400s.
+//!   a [`types::NuExtractError`]: `ErrorBody { code, message }` for JSON
+//!   bodies, `String` for the plain-text 400s.
 //! * [`Config`]: base URL (default `https://nuextract.ai`), timeouts,
-//!   `reqwest::Client`.
+//!   retries, and [`Config::http`] to customise the HTTP client (proxies,
+//!   root certificates).
 //! * `mock` (feature `mock`): typed httpmock helpers.
 //!
 //! # Wire notes
@@ -47,12 +48,15 @@ mod generated;
 pub mod mock;
 
 pub use authapi_core::{
-    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    reqwest, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
+    /// The service's error bodies, which `Error::ErrorResponse` holds.
+    pub use crate::types::{ErrorBody, NuExtractError};
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        BodyError, Deadline, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
         UnexpectedResponse,
     };
 }

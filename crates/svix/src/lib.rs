@@ -5,13 +5,14 @@
 //! * [`Client`]: one method per operation, each returning a request builder
 //!   whose `send()` performs the call. Build it with [`Client::new_default`]
 //!   or [`Client::from_config`], then [`Client::set_token`].
-//! * [`types`]: request and response bodies, with serde and
-//!   `schemars::JsonSchema` derives.
+//! * [`types`]: request and response bodies, with serde derives (and
+//!   `schemars::JsonSchema` with the `schemars` feature, off by default).
 //! * [`Error`]: what `send()` returns on failure. Documented error statuses
 //!   arrive as `Error::ErrorResponse` holding a [`types::SvixError`];
 //!   transport failures, undecodable bodies and unlisted statuses have their
 //!   own variants.
-//! * [`Config`]: base URL, timeouts, or your own `reqwest::Client`.
+//! * [`Config`]: base URL, timeouts, retries, and [`Config::http`] to
+//!   customise the HTTP client (proxies, root certificates).
 //! * `mock` (feature `mock`): typed [httpmock](https://docs.rs/httpmock)
 //!   helpers to test your own code against a fake Svix.
 //!
@@ -59,12 +60,15 @@ pub mod mock;
 
 pub use auth::region_base_url;
 pub use authapi_core::{
-    Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    reqwest, Config, ConfigError, Retry, Secret, SecretUrl, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 /// The parts of an [`Error`]: what each variant carries.
 pub mod error {
+    /// The service's error bodies, which `Error::ErrorResponse` holds.
+    pub use crate::types::{HttpErrorOut, HttpValidationError, SvixError, ValidationError};
     pub use authapi_core::{
-        BodyError, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
+        BodyError, Deadline, InvalidPayload, Redirect, ServiceError, SessionError, Transport,
         UnexpectedResponse,
     };
 }

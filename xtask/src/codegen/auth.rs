@@ -113,7 +113,8 @@ pub fn glue(service: &str, doc: &Value, ops: &[Op]) -> Result<syn::File, String>
         };
 
         // Every `send()` calls `authapi_core::Runtime::send` directly; the
-        // hooks progenitor would call are not used.
+        // hooks progenitor would call are not used, so they are no API.
+        #[doc(hidden)]
         impl ClientHooks<authapi_core::Runtime> for Client {}
 
         impl ::std::fmt::Debug for Client {
