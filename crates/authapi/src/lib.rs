@@ -26,16 +26,48 @@ pub use authapi_core::{
     jwt_expiry, reqwest, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
 };
 
+// Inlined, so that the facade's docs hold every service item and a search
+// of them finds every operation.
 #[cfg(feature = "giantswarm")]
+#[doc(inline)]
 pub use authapi_giantswarm as giantswarm;
 #[cfg(feature = "glowmarkt")]
+#[doc(inline)]
 pub use authapi_glowmarkt as glowmarkt;
 #[cfg(feature = "kleister")]
+#[doc(inline)]
 pub use authapi_kleister as kleister;
 #[cfg(feature = "nuextract")]
+#[doc(inline)]
 pub use authapi_nuextract as nuextract;
 #[cfg(feature = "svix")]
+#[doc(inline)]
 pub use authapi_svix as svix;
+
+/// The manual: what every client does when things go wrong, what it
+/// retries, how sessions stay fresh, what it traces and what it keeps
+/// secret. The same for all five services.
+#[cfg(all(
+    feature = "glowmarkt",
+    feature = "kleister",
+    feature = "svix",
+    feature = "giantswarm",
+    feature = "nuextract"
+))]
+pub mod manual {
+    #[doc = include_str!("../doc/errors.md")]
+    pub mod errors {}
+    #[doc = include_str!("../doc/retries.md")]
+    pub mod retries {}
+    #[doc = include_str!("../doc/sessions.md")]
+    pub mod sessions {}
+    #[doc = include_str!("../doc/tracing.md")]
+    pub mod tracing {}
+    #[doc = include_str!("../doc/security.md")]
+    pub mod security {}
+    #[doc = include_str!("../doc/regions.md")]
+    pub mod regions {}
+}
 
 // The README's Rust examples compile as doc tests of this crate.
 #[doc = include_str!("../../../README.md")]

@@ -32,8 +32,8 @@ pub enum Error<E = ()> {
     /// `reqwest::Error`, whose URL has been removed.
     CommunicationError(Transport),
     /// The service answered with a redirect, which authapi never follows:
-    /// credentials must not reach another origin (see the README's security
-    /// section).
+    /// credentials must not reach another origin (see the `authapi` crate's
+    /// `manual::security`).
     Redirect(Redirect),
     /// A documented error status with its typed body. Derefs to `E`.
     ErrorResponse(ServiceError<E>),

@@ -29,7 +29,8 @@
 //!
 //! # Retries, and why there is no session
 //!
-//! Calls are retried as the workspace README describes; `login` (a POST
+//! Calls are retried as [the manual](https://docs.rs/authapi/latest/authapi/manual/retries/)
+//! describes; `login` (a POST
 //! without an idempotency key) is never sent twice once it may have reached
 //! the server. There is no `enable_auto_refresh`: Giant Swarm auth tokens
 //! carry no expiry and live until `delete_auth_token`, and the API has no

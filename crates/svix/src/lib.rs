@@ -18,7 +18,8 @@
 //!
 //! # Retries, idempotency, and why there is no session
 //!
-//! Calls are retried as the workspace README describes. Every POST without
+//! Calls are retried as [the manual](https://docs.rs/authapi/latest/authapi/manual/retries/)
+//! describes. Every POST without
 //! a caller's `idempotency_key` gets `auto_<uuid v4>`, the same on each
 //! attempt, as the official Svix SDKs do; that is what makes a retried POST
 //! safe. There is no `enable_auto_refresh`: Svix API keys and portal
