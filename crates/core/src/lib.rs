@@ -15,6 +15,9 @@
 //!   attaches the stored secrets, marked sensitive, to exactly those
 //!   operations;
 //! * `error`: the [`Error`] every call returns, which never prints a secret;
+//! * `error_body`: [`ErrorBody`], what each service's error type says of
+//!   itself: how it decodes by status, and its message for `Display`;
+//! * `jwt`: [`jwt_expiry`], a token's `exp` claim, read for timing only;
 //! * `body`: the response size cap, and `text/plain` bodies of operations
 //!   the spec flags handed to the typed decoder as JSON strings;
 //! * `retry`: [`Retry`], the policy: backoff, `Retry-After`, what is safe
