@@ -9,7 +9,7 @@ mod docs;
 mod msrv;
 mod upstream;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check <docs-dir>\n       cargo xtask upstream-check [<dir> [--write]]\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check [<docs-dir> [--write]]\n       cargo xtask upstream-check [<dir> [--write]]\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -18,16 +18,9 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => report(codegen::run(&root, codegen::Mode::Write), "written"),
         ["codegen", "--check"] => report(codegen::run(&root, codegen::Mode::Check), "stale"),
-        ["docs-check", dir] => match docs::check::run(&root, Path::new(dir)) {
-            Ok(report) => {
-                print!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
-            }
-        },
+        ["docs-check"] => docs_check(&root, None, false),
+        ["docs-check", dir] => docs_check(&root, Some(dir), false),
+        ["docs-check", dir, "--write"] => docs_check(&root, Some(dir), true),
         ["upstream-check"] => upstream_check(&root, None, false),
         ["upstream-check", dir] => upstream_check(&root, Some(dir), false),
         ["upstream-check", dir, "--write"] => upstream_check(&root, Some(dir), true),
@@ -55,6 +48,21 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Every spec against its docs-page snapshot; with `dir`, every snapshot
+/// against its page there (or, with `write`, rewritten from it).
+fn docs_check(root: &Path, dir: Option<&str>, write: bool) -> ExitCode {
+    match docs::check::run(root, dir.map(Path::new), write) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,12 +1,21 @@
-//! `cargo xtask docs-check <docs-dir>`: every spec against its docs page.
-//! A spec names the public page in `info.x-docs-page`; the local copy is
-//! the page in `<docs-dir>` that documents the spec's operations (matched
-//! by the operations' docs names, so no file name is baked into a spec).
-//! Every difference in
-//! operations, methods, paths, parameters, return types, authorization,
-//! media types and statuses must be declared in the spec's `x-departures`
-//! with a reason; an undeclared difference, or a declared one that no
-//! longer exists, fails with the spec, operation and field.
+//! `cargo xtask docs-check [<docs-dir> [--write]]`: every spec against its
+//! docs page.
+//!
+//! A spec names the public page in `info.x-docs-page`. What `docs-check`
+//! reads from that page (its operations, methods, paths, parameters,
+//! return types, authorization, media types and statuses) is checked in as
+//! `specs/docs/<service>.json` (see [`super::snapshot`]), so the check needs
+//! nothing beside the repository. Every difference between a spec and its
+//! snapshot must be declared in the spec's `x-departures` with a reason;
+//! an undeclared difference, or a declared one that no longer exists,
+//! fails with the spec, operation and field.
+//!
+//! With `<docs-dir>`, each snapshot is also compared with what its page in
+//! that folder parses to (the page that documents the spec's operations,
+//! matched by the operations' docs names, so no file name is baked into a
+//! spec), and any place where they differ fails naming the snapshot file,
+//! operation and field; `--write` rewrites the snapshots from the pages
+//! instead, which is how a snapshot is made the first time.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,6 +23,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::parse::{parse, DocsOp, DocsPage, Param};
+use super::snapshot::{drift, Snapshot};
 
 /// One way the spec differs from its docs page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -373,12 +383,11 @@ fn departures(doc: &Value) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
-/// Checks one spec against one page; the errors name spec, operation and
-/// field.
-pub fn check(rel: &str, doc: &Value, page_text: &str) -> Result<usize, Vec<String>> {
-    let page = parse(page_text).map_err(|e| vec![format!("{rel}: its docs page: {e}")])?;
+/// Checks one spec against one page (as parsed, or as its snapshot holds
+/// it); the errors name spec, operation and field.
+pub fn check(rel: &str, doc: &Value, page: &DocsPage) -> Result<usize, Vec<String>> {
     let declared = departures(doc).map_err(|e| vec![format!("{rel}: {e}")])?;
-    let diffs = differences(&page, doc);
+    let diffs = differences(page, doc);
     let mut errors = Vec::new();
     for d in &diffs {
         if !declared
@@ -422,22 +431,137 @@ fn docs_names(doc: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// `cargo xtask docs-check <docs-dir>` over every spec of the workspace.
-pub fn run(root: &Path, docs_dir: &Path) -> Result<String, String> {
-    let mut pages = Vec::new();
-    let entries =
-        std::fs::read_dir(docs_dir).map_err(|e| format!("{}: {e}", docs_dir.display()))?;
-    for entry in entries.filter_map(Result::ok) {
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        if let Ok(page) = parse(&text) {
-            let names: BTreeSet<String> = page.ops.iter().map(|o| o.name.clone()).collect();
-            pages.push((
-                entry.file_name().to_string_lossy().into_owned(),
-                names,
-                text,
-            ));
+/// One docs page of `<docs-dir>`.
+struct Page {
+    /// `<docs-dir>/<file>`.
+    label: String,
+    names: BTreeSet<String>,
+    page: DocsPage,
+}
+
+/// Every page in `dir` that parses; other files are skipped.
+fn pages(dir: &Path) -> Result<Vec<Page>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Ok(files
+        .into_iter()
+        .filter_map(|path| {
+            let page = parse(&std::fs::read_to_string(&path).ok()?).ok()?;
+            Some(Page {
+                label: path.display().to_string(),
+                names: page.ops.iter().map(|o| o.name.clone()).collect(),
+                page,
+            })
+        })
+        .collect())
+}
+
+/// One spec: its report line, or its errors.
+fn one(
+    root: &Path,
+    service: &str,
+    doc: &Value,
+    docs: Option<(&Path, &[Page])>,
+    write: bool,
+) -> Result<String, Vec<String>> {
+    let rel = format!("specs/{service}.yaml");
+    let snap_rel = format!("specs/docs/{service}.json");
+    let snap_path = root.join(&snap_rel);
+    let Some(url) = doc
+        .pointer("/info/x-docs-page")
+        .and_then(Value::as_str)
+        .filter(|u| u.starts_with("https://"))
+    else {
+        return Err(vec![format!(
+            "{rel}: info.x-docs-page names no public docs page (an https URL)"
+        )]);
+    };
+    let existing = match std::fs::read_to_string(&snap_path) {
+        Ok(text) => Some(Snapshot::parse(&text).map_err(|e| vec![format!("{snap_rel}: {e}")])?),
+        Err(_) => None,
+    };
+    let mut note = String::new();
+    let snapshot = match docs {
+        None => existing,
+        Some((dir, pages)) => {
+            // The operations to look for: the snapshot's, or before there
+            // is one, the spec's docs names.
+            let ours: BTreeSet<String> = match &existing {
+                Some(s) => s.page.ops.iter().map(|o| o.name.clone()).collect(),
+                None => docs_names(doc),
+            };
+            let best = pages
+                .iter()
+                .map(|p| (p.names.intersection(&ours).count(), p))
+                .filter(|(n, _)| *n > 0)
+                .max_by_key(|(n, _)| *n);
+            let Some((_, found)) = best else {
+                return Err(vec![format!(
+                    "{rel}: no page in {} documents its operations",
+                    dir.display()
+                )]);
+            };
+            if write {
+                let fresh = Snapshot {
+                    source: url.to_string(),
+                    page: found.page.clone(),
+                };
+                let text = fresh.to_json();
+                if std::fs::read_to_string(&snap_path).ok().as_deref() == Some(text.as_str()) {
+                    note = format!("; {snap_rel} unchanged from {}", found.label);
+                } else {
+                    std::fs::create_dir_all(root.join("specs/docs"))
+                        .and_then(|()| std::fs::write(&snap_path, text))
+                        .map_err(|e| vec![format!("{snap_rel}: {e}")])?;
+                    note = format!("; {snap_rel} written from {}", found.label);
+                }
+                Some(fresh)
+            } else {
+                let Some(s) = existing else {
+                    return Err(vec![format!(
+                        "{snap_rel}: missing: make it with `cargo xtask docs-check {} --write`",
+                        dir.display()
+                    )]);
+                };
+                let errors = drift(&snap_rel, &s.page, &found.label, &found.page);
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                note = format!("; the snapshot matches {}", found.label);
+                Some(s)
+            }
         }
+    };
+    let Some(snapshot) = snapshot else {
+        return Err(vec![format!(
+            "{rel}: no snapshot {snap_rel} of {url}: make it with `cargo xtask docs-check <docs-dir> --write`"
+        )]);
+    };
+    if snapshot.source != url {
+        return Err(vec![format!(
+            "{rel}: info.x-docs-page is {url}, but {snap_rel} was taken from {} (rewrite it with `cargo xtask docs-check <docs-dir> --write`)",
+            snapshot.source
+        )]);
     }
+    let n = check(&rel, doc, &snapshot.page)?;
+    Ok(format!(
+        "{rel}: matches {snap_rel} ({:?}), {n} declared departure(s){note}",
+        snapshot.page.flavour
+    ))
+}
+
+/// `cargo xtask docs-check [<docs-dir> [--write]]` over every spec of the
+/// workspace at `root`.
+pub fn run(root: &Path, docs_dir: Option<&Path>, write: bool) -> Result<String, String> {
+    let collected = match docs_dir {
+        Some(d) => Some((d, pages(d)?)),
+        None => None,
+    };
+    let docs = collected.as_ref().map(|(d, p)| (*d, p.as_slice()));
     let mut specs: Vec<_> = std::fs::read_dir(root.join("specs"))
         .map_err(|e| format!("specs/: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -446,41 +570,41 @@ pub fn run(root: &Path, docs_dir: &Path) -> Result<String, String> {
     specs.sort();
     let mut report = String::new();
     let mut errors = Vec::new();
+    let mut services = BTreeSet::new();
     for path in specs {
-        let rel = format!(
-            "specs/{}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        );
+        let service = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let rel = format!("specs/{service}.yaml");
+        services.insert(service.clone());
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{rel}: {e}"))?;
         let doc: Value = serde_yaml_ng::from_str(&text).map_err(|e| format!("{rel}: {e}"))?;
-        if doc
-            .pointer("/info/x-docs-page")
-            .and_then(Value::as_str)
-            .is_none()
-        {
-            errors.push(format!("{rel}: info.x-docs-page names no public docs page"));
-        }
-        let ours = docs_names(&doc);
-        let best = pages
-            .iter()
-            .map(|(file, names, text)| (names.intersection(&ours).count(), file, text))
-            .max_by_key(|(n, _, _)| *n);
-        let Some((_, file, page)) = best.filter(|(n, _, _)| *n > 0) else {
-            errors.push(format!(
-                "{rel}: no page in {} documents its operations",
-                docs_dir.display()
-            ));
-            continue;
-        };
-        let flavour = parse(page).map(|p| p.flavour);
-        match check(&rel, &doc, page) {
-            Ok(n) => report.push_str(&format!(
-                "{rel}: matches {file} ({}), {n} declared departure(s)\n",
-                flavour
-                    .map_err(drop)
-                    .map_or(String::new(), |f| format!("{f:?}"))
-            )),
+        match one(root, &service, &doc, docs, write) {
+            Ok(line) => {
+                report.push_str(&line);
+                report.push('\n');
+            }
             Err(mut e) => errors.append(&mut e),
+        }
+    }
+    // A snapshot without its spec.
+    if let Ok(entries) = std::fs::read_dir(root.join("specs/docs")) {
+        let mut orphans: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                n.strip_suffix(".json")
+                    .is_none_or(|s| !services.contains(s))
+            })
+            .collect();
+        orphans.sort();
+        for n in orphans {
+            errors.push(format!(
+                "specs/docs/{n}: no spec specs/{}.yaml follows it (remove it)",
+                n.trim_end_matches(".json")
+            ));
         }
     }
     if errors.is_empty() {
@@ -493,42 +617,55 @@ pub fn run(root: &Path, docs_dir: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docs::snapshot::page_text;
 
-    fn seeds() -> std::path::PathBuf {
-        // CI has the docs pages beside the repository; a missing folder
-        // fails the test rather than skipping it.
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds")
+    /// Every test reads the repository only: nothing beside the checkout.
+    fn root() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// The workspace's services: one per `specs/<service>.yaml`.
+    fn services() -> BTreeSet<String> {
+        std::fs::read_dir(root().join("specs"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect()
     }
 
     fn spec(service: &str) -> Value {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../specs/{service}.yaml")),
-        )
-        .unwrap();
+        let text = std::fs::read_to_string(root().join(format!("specs/{service}.yaml"))).unwrap();
         serde_yaml_ng::from_str(&text).unwrap()
     }
 
-    fn page_for(doc: &Value) -> String {
-        let ours = docs_names(doc);
-        std::fs::read_dir(seeds())
-            .expect("../shared/seeds is beside the repository")
-            .filter_map(Result::ok)
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
-            .find(|t| parse(t).is_ok_and(|p| p.ops.iter().any(|o| ours.contains(&o.name))))
-            .unwrap()
+    fn snapshot(service: &str) -> Snapshot {
+        let path = root().join(format!("specs/docs/{service}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        Snapshot::parse(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
     }
 
     #[test]
     fn every_spec_matches_its_docs_page() {
-        let out = run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), &seeds()).unwrap();
-        assert_eq!(out.lines().count(), 5, "{out}");
+        let out = run(&root(), None, false).unwrap_or_else(|e| panic!("{e}"));
+        let services = services();
+        assert_eq!(services.len(), 5, "{services:?}");
+        assert_eq!(out.lines().count(), services.len(), "{out}");
+        for service in &services {
+            assert!(
+                out.contains(&format!(
+                    "specs/{service}.yaml: matches specs/docs/{service}.json ("
+                )),
+                "{out}"
+            );
+        }
     }
 
     /// Breaking a spec names the spec, the operation and the field.
     #[test]
     fn a_broken_spec_fails_naming_spec_operation_and_field() {
         let doc = spec("kleister");
-        let page = page_for(&doc);
+        let page = snapshot("kleister").page;
         check("specs/kleister.yaml", &doc, &page).unwrap();
 
         // A removed parameter.
@@ -597,15 +734,127 @@ mod tests {
 
     #[test]
     fn drafts_of_the_five_pages_pass_docs_check_and_generate() {
-        for entry in std::fs::read_dir(seeds()).unwrap().filter_map(Result::ok) {
-            let text = std::fs::read_to_string(entry.path()).unwrap();
-            let page = parse(&text).unwrap();
+        let mut seen = BTreeSet::new();
+        for entry in std::fs::read_dir(root().join("specs/docs"))
+            .unwrap()
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            let service = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let page = snapshot(&service).page;
+            assert!(!page.ops.is_empty(), "{path:?} has no operations");
             let draft = super::super::reconstruct::draft(&page, "draft");
-            check("draft.yaml", &draft, &text)
-                .unwrap_or_else(|e| panic!("{:?}: {}", entry.path(), e.join("\n")));
+            check("draft.yaml", &draft, &page)
+                .unwrap_or_else(|e| panic!("{path:?}: {}", e.join("\n")));
             let spec: openapiv3::OpenAPI = serde_json::from_value(draft).unwrap();
             crate::codegen::generate::generate_tokens(&spec)
-                .unwrap_or_else(|e| panic!("{:?}: {e}", entry.path()));
+                .unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            seen.insert(service);
         }
+        assert_eq!(seen.len(), 5, "{seen:?}");
+        assert_eq!(seen, services());
+    }
+
+    /// A scratch workspace holding the specs and their snapshots, and a
+    /// folder of docs pages written from those snapshots.
+    fn scratch(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("authapi-docs-check-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (ws, pages) = (dir.join("ws"), dir.join("pages"));
+        std::fs::create_dir_all(ws.join("specs/docs")).unwrap();
+        std::fs::create_dir_all(&pages).unwrap();
+        for service in services() {
+            for rel in [
+                format!("specs/{service}.yaml"),
+                format!("specs/docs/{service}.json"),
+            ] {
+                std::fs::copy(root().join(&rel), ws.join(&rel)).unwrap();
+            }
+            let page = page_text(&snapshot(&service).page);
+            std::fs::write(pages.join(format!("{service}Api.md")), page).unwrap();
+        }
+        (ws, pages)
+    }
+
+    /// The `<docs-dir>` comparison: each snapshot against what its page
+    /// parses to. A snapshot that no longer says what its page says fails
+    /// naming the snapshot file, the operation and the field; `--write`
+    /// rewrites it, byte for byte as checked in.
+    #[test]
+    fn a_snapshot_that_differs_from_its_page_fails_naming_snapshot_operation_and_field() {
+        let (ws, pages) = scratch("drift");
+        let out = run(&ws, Some(&pages), false).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.lines().count(), 5, "{out}");
+        assert_eq!(out.matches("; the snapshot matches ").count(), 5, "{out}");
+
+        let snap_path = ws.join("specs/docs/kleister.json");
+        let original = std::fs::read_to_string(&snap_path).unwrap();
+        let mut mutated = snapshot("kleister");
+        let op = mutated
+            .page
+            .ops
+            .iter_mut()
+            .find(|o| o.name == "verify_auth")
+            .unwrap();
+        op.path = "/auth/check/{token}".into();
+        op.params[0].required = false;
+        std::fs::write(&snap_path, mutated.to_json()).unwrap();
+        // Without the pages, the spec is checked against the (wrong)
+        // snapshot, and departs from it.
+        let e = run(&ws, None, false).unwrap_err();
+        assert!(
+            e.contains("specs/kleister.yaml: operation verify_auth: path"),
+            "{e}"
+        );
+        // With them, the snapshot itself is named.
+        let e = run(&ws, Some(&pages), false).unwrap_err();
+        let page = pages.join("kleisterApi.md").display().to_string();
+        assert!(
+            e.contains(&format!(
+                "specs/docs/kleister.json: operation verify_auth: path: {page} says `/auth/verify/{{token}}`, the snapshot says `/auth/check/{{token}}`"
+            )),
+            "{e}"
+        );
+        assert!(
+            e.contains("specs/docs/kleister.json: operation verify_auth: parameter token: "),
+            "{e}"
+        );
+        assert!(!e.contains("specs/docs/svix.json"), "{e}");
+
+        // --write restores the snapshot exactly as checked in.
+        let out = run(&ws, Some(&pages), true).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.contains(&format!("; specs/docs/kleister.json written from {page}")),
+            "{out}"
+        );
+        assert_eq!(out.matches(" unchanged from ").count(), 4, "{out}");
+        assert_eq!(std::fs::read_to_string(&snap_path).unwrap(), original);
+        let _ = std::fs::remove_dir_all(ws.parent().unwrap());
+    }
+
+    /// A snapshot must cite the spec's public page, exist, and belong to a
+    /// spec.
+    #[test]
+    fn a_missing_foreign_or_orphaned_snapshot_fails() {
+        let (ws, _pages) = scratch("source");
+        let svix = ws.join("specs/svix.yaml");
+        let text = std::fs::read_to_string(&svix).unwrap();
+        let url = spec("svix")["info"]["x-docs-page"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        std::fs::write(&svix, text.replacen(&url, "https://example.com/other", 1)).unwrap();
+        std::fs::remove_file(ws.join("specs/docs/glowmarkt.json")).unwrap();
+        std::fs::write(ws.join("specs/docs/gone.json"), "{}").unwrap();
+        let e = run(&ws, None, false).unwrap_err();
+        for want in [
+            format!("specs/svix.yaml: info.x-docs-page is https://example.com/other, but specs/docs/svix.json was taken from {url}"),
+            "specs/glowmarkt.yaml: no snapshot specs/docs/glowmarkt.json".into(),
+            "specs/docs/gone.json: no spec specs/gone.yaml follows it".into(),
+        ] {
+            assert!(e.contains(&want), "{want}\nnot in\n{e}");
+        }
+        let _ = std::fs::remove_dir_all(ws.parent().unwrap());
     }
 }

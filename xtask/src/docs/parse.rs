@@ -9,9 +9,15 @@
 //! - openapi-generator Python: the same, plus "HTTP response details";
 //! - swagger-codegen JavaScript: camelCase names, `**String**` types, an
 //!   `<a name>` anchor before each section, optional parameters in `opts`.
+//!
+//! A parsed page is what `specs/docs/<service>.json` holds (see
+//! [`super::snapshot`]), so its types read and write with serde, in field
+//! order.
+
+use serde::{Deserialize, Serialize};
 
 /// The generator that wrote a page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flavour {
     SwaggerPython,
     OpenApiGeneratorPython,
@@ -19,7 +25,8 @@ pub enum Flavour {
 }
 
 /// One documented parameter.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Param {
     pub name: String,
     /// As written: `str`, `String`, `int`, a model name.
@@ -30,7 +37,8 @@ pub struct Param {
 }
 
 /// One documented operation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocsOp {
     pub name: String,
     pub method: String,
@@ -46,7 +54,7 @@ pub struct DocsOp {
 }
 
 /// A whole page.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocsPage {
     pub flavour: Flavour,
     pub base_url: Option<String>,

@@ -357,7 +357,8 @@ mod tests {
         );
         assert!(doc["components"]["schemas"]["Adoption"].is_object());
         // docs-check passes on the draft.
-        super::super::check::check("draft.yaml", &doc, PAGE).unwrap();
+        let page = super::super::parse::parse(PAGE).unwrap();
+        super::super::check::check("draft.yaml", &doc, &page).unwrap();
         // progenitor generates it.
         let spec: openapiv3::OpenAPI = serde_json::from_value(doc).unwrap();
         crate::codegen::generate::generate_tokens(&spec).unwrap();
