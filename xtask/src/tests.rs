@@ -52,8 +52,9 @@ impl Scratch {
         fs::create_dir_all(dir.join("specs")).unwrap();
         for entry in fs::read_dir(root.join("specs")).unwrap() {
             let path = entry.unwrap().path();
-            // The specs only: `specs/upstream/` holds upstream-check's
-            // snapshots, which codegen does not read.
+            // The specs only: `specs/upstream/` and `specs/docs/` hold
+            // upstream-check's and docs-check's snapshots, which codegen
+            // does not read.
             if !path.is_file() {
                 continue;
             }

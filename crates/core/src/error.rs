@@ -353,7 +353,8 @@ pub struct ServiceError<E> {
     body: E,
     /// The service's own message fields, rendered when the body decoded
     /// (see [`ErrorBody::message`](crate::ErrorBody::message)).
-    message: Option<String>,
+    // Boxed: every `Result` of the runtime carries this variant's size.
+    message: Option<Box<str>>,
     status: StatusCode,
     headers: HeaderMap,
     attempts: u32,
@@ -657,7 +658,9 @@ thread_local! {
 /// right after the call's `.await`, with nothing awaited in between.
 pub fn refusal<T, E: crate::ErrorBody>(answer: &ResponseValue<T>, body: E) -> Error<E> {
     Error::ErrorResponse(ServiceError {
-        message: body.message().map(|m| crate::error_body::one_line(&m)),
+        message: body
+            .message()
+            .map(|m| crate::error_body::one_line(&m).into()),
         body,
         status: answer.status(),
         headers: answer.headers().clone(),
@@ -674,7 +677,9 @@ pub async fn service_error<E: crate::ErrorBody>(response: reqwest::Response) -> 
     };
     match E::decode(status, &body) {
         Ok(value) => Error::ErrorResponse(ServiceError {
-            message: value.message().map(|m| crate::error_body::one_line(&m)),
+            message: value
+                .message()
+                .map(|m| crate::error_body::one_line(&m).into()),
             body: value,
             status,
             headers,

@@ -287,6 +287,26 @@ pub mod types {
 /**Client for Giant Swarm API (auth tokens)
 
 Version: 4.0.0*/
+/**
+
+# Example
+
+Each method returns a request builder; set the parameters (a required one left unset fails at `send()`), then `send().await`.
+
+```no_run
+use authapi_giantswarm::{Client, Config};
+
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+// The spec names no host: give the base URL.
+let client = Client::from_config(Config::new().base_url("https://api.example.com"))?;
+let response = client
+    .create_auth_token()
+    .body_map(|b| b)
+    .send()
+    .await?;
+println!("{}", response.status());
+# Ok(()) }
+```*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -338,6 +358,21 @@ Arguments:
 - `x_giant_swarm_cmd_line`: If activity has been issued by a CLI, this header can contain the command line.
 - `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.
 - `body`: Create Auth Token Request*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_giantswarm::types;
+# async fn demo(client: authapi_giantswarm::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::V4CreateAuthTokenResponse = client
+    .create_auth_token()
+    .body_map(|b| b)
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn create_auth_token(&self) -> builder::CreateAuthToken<'_> {
         builder::CreateAuthToken::new(self)
     }
@@ -351,6 +386,20 @@ Arguments:
 - `x_giant_swarm_activity`: Name of an activity to track, like "list-clusters".
 - `x_giant_swarm_cmd_line`: If activity has been issued by a CLI, this header can contain the command line.
 - `x_request_id`: A randomly generated key that can be used to track a request throughout services of Giant Swarm.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_giantswarm::types;
+# async fn demo(client: authapi_giantswarm::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::V4GenericResponse = client
+    .delete_auth_token()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn delete_auth_token(&self) -> builder::DeleteAuthToken<'_> {
         builder::DeleteAuthToken::new(self)
     }
@@ -367,6 +416,13 @@ pub mod builder {
     /**Builder for [`Client::create_auth_token`]
 
 [`Client::create_auth_token`]: super::Client::create_auth_token*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.
+
+Optional: `x_giant_swarm_activity` (header), `x_giant_swarm_cmd_line` (parameter), `x_request_id` (header), the body, a [`types::V4CreateAuthTokenRequest`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct CreateAuthToken<'a> {
         client: &'a super::Client,
@@ -457,6 +513,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v4/auth-tokens/`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `401`: `Error::ErrorResponse`, holding the body as a [`types::V4GenericResponse`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -543,6 +609,13 @@ pub mod builder {
     /**Builder for [`Client::delete_auth_token`]
 
 [`Client::delete_auth_token`]: super::Client::delete_auth_token*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.
+
+Optional: `x_giant_swarm_activity` (header), `x_giant_swarm_cmd_line` (parameter), `x_request_id` (header).*/
     #[derive(Debug, Clone)]
     pub struct DeleteAuthToken<'a> {
         client: &'a super::Client,
@@ -603,6 +676,16 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/v4/auth-tokens/`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `401`: `Error::ErrorResponse`, holding the body as a [`types::V4GenericResponse`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -720,6 +803,7 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     schemes: &SCHEMES,
     operations: &OPERATIONS,
 };
+#[doc(hidden)]
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -739,8 +823,10 @@ impl Client {
         let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
         Ok(Self::new_with_client(&baseurl, http, runtime))
     }
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.baseurl
+    /// The base URL requests go to now: the one set in `Config`,
+    /// else the service's default (for Svix, the region the token
+    /// names).
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
     }
 }

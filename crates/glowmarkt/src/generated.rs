@@ -1805,6 +1805,25 @@ pub mod types {
 /**Client for Glowmarkt User System (auth)
 
 Version: 1.0.5*/
+/**
+
+# Example
+
+Each method returns a request builder; set the parameters (a required one left unset fails at `send()`), then `send().await`.
+
+```no_run
+use authapi_glowmarkt::Client;
+
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+let client = Client::new_default()?; // https://api.glowmarkt.com/api/v0-1
+// Set the credentials first (see the crate docs), then:
+let response = client
+    .token_check()
+    .send()
+    .await?;
+println!("{}", response.status());
+# Ok(()) }
+```*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1850,6 +1869,20 @@ impl Client {
 Sends the stored token and application id; the answer says whether the token is valid and until when.
 
 Sends a `GET` request to `/auth`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::TokenCheckResponse = client
+    .token_check()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn token_check(&self) -> builder::TokenCheck<'_> {
         builder::TokenCheck::new(self)
     }
@@ -1861,6 +1894,21 @@ Sends a `POST` request to `/auth`
 
 Arguments:
 - `body`: The information that is required to authenticate an account.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::LoginResponse = client
+    .username_login()
+    .body_map(|b| b.username("user@example.com").password("correct-horse-battery-staple"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn username_login(&self) -> builder::UsernameLogin<'_> {
         builder::UsernameLogin::new(self)
     }
@@ -1869,6 +1917,20 @@ Arguments:
 Delete the token the account used to make this call.
 
 Sends a `DELETE` request to `/auth/deleteToken`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::DeleteTokenResponse = client
+    .delete_token()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn delete_token(&self) -> builder::DeleteToken<'_> {
         builder::DeleteToken::new(self)
     }
@@ -1877,6 +1939,20 @@ Sends a `DELETE` request to `/auth/deleteToken`*/
 An account provides an old token and gets a new one generated.
 
 Sends a `GET` request to `/auth/newToken`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::NewTokenResponse = client
+    .new_token()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn new_token(&self) -> builder::NewToken<'_> {
         builder::NewToken::new(self)
     }
@@ -1885,6 +1961,20 @@ Sends a `GET` request to `/auth/newToken`*/
 Sends the stored token (`set_token` with the OAuth access token from `exchange_oauth_code`) in the `token` header; the answer describes the user it was issued for.
 
 Sends a `GET` request to `/auth/oauth`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::OAuthValidAccessToken = client
+    .validate_oauth_access_token()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn validate_oauth_access_token(&self) -> builder::ValidateOauthAccessToken<'_> {
         builder::ValidateOauthAccessToken::new(self)
     }
@@ -1896,6 +1986,21 @@ Sends a `POST` request to `/auth/oauth`
 
 Arguments:
 - `body`: The information that is required to authenticate an account.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::OAuthCodeRes = client
+    .generate_oauth_code()
+    .body_map(|b| b.username("user@example.com").password("correct-horse-battery-staple"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn generate_oauth_code(&self) -> builder::GenerateOauthCode<'_> {
         builder::GenerateOauthCode::new(self)
     }
@@ -1907,12 +2012,41 @@ Sends a `POST` request to `/auth/oauth/access`
 
 Arguments:
 - `body`: The information that is required to authenticate an account.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::ExchangeAuthorizationCodeWithAccessRes = client
+    .exchange_oauth_code()
+    .body_map(|b| b)
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn exchange_oauth_code(&self) -> builder::ExchangeOauthCode<'_> {
         builder::ExchangeOauthCode::new(self)
     }
     /**Returns all the tokens that are active and valid for a specified user
 
 Sends a `GET` request to `/auth/token`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: Vec<types::TokenDocument> = client
+    .get_token_of_user()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn get_token_of_user(&self) -> builder::GetTokenOfUser<'_> {
         builder::GetTokenOfUser::new(self)
     }
@@ -1922,6 +2056,21 @@ Sends a `DELETE` request to `/auth/token/{tokenId}`
 
 Arguments:
 - `token_id`: GUID of token that is to be deleted*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_glowmarkt::types;
+# async fn demo(client: authapi_glowmarkt::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: Vec<types::IsValidRes> = client
+    .delete_token_by_id()
+    .token_id("token-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn delete_token_by_id(&self) -> builder::DeleteTokenById<'_> {
         builder::DeleteTokenById::new(self)
     }
@@ -1938,6 +2087,11 @@ pub mod builder {
     /**Builder for [`Client::token_check`]
 
 [`Client::token_check`]: super::Client::token_check*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct TokenCheck<'a> {
         client: &'a super::Client,
@@ -1948,6 +2102,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1983,6 +2147,13 @@ pub mod builder {
     /**Builder for [`Client::username_login`]
 
 [`Client::username_login`]: super::Client::username_login*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `username` and `password` ([`types::UserNameLoginReq`]): `body_map(|b| b.username(..).password(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct UsernameLogin<'a> {
         client: &'a super::Client,
@@ -2023,6 +2194,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/auth`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::LoginResponse>, Error<types::GlowmarktError>> {
@@ -2062,6 +2243,11 @@ pub mod builder {
     /**Builder for [`Client::delete_token`]
 
 [`Client::delete_token`]: super::Client::delete_token*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct DeleteToken<'a> {
         client: &'a super::Client,
@@ -2072,6 +2258,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `DELETE` request to `/auth/deleteToken`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2108,6 +2304,11 @@ pub mod builder {
     /**Builder for [`Client::new_token`]
 
 [`Client::new_token`]: super::Client::new_token*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct NewToken<'a> {
         client: &'a super::Client,
@@ -2118,6 +2319,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/newToken`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2153,6 +2364,11 @@ pub mod builder {
     /**Builder for [`Client::validate_oauth_access_token`]
 
 [`Client::validate_oauth_access_token`]: super::Client::validate_oauth_access_token*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct ValidateOauthAccessToken<'a> {
         client: &'a super::Client,
@@ -2163,6 +2379,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/oauth`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2204,6 +2430,13 @@ pub mod builder {
     /**Builder for [`Client::generate_oauth_code`]
 
 [`Client::generate_oauth_code`]: super::Client::generate_oauth_code*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `username` and `password` ([`types::UserNameLoginReq`]): `body_map(|b| b.username(..).password(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct GenerateOauthCode<'a> {
         client: &'a super::Client,
@@ -2244,6 +2477,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/auth/oauth`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::OAuthCodeRes>, Error<types::GlowmarktError>> {
@@ -2283,6 +2526,13 @@ pub mod builder {
     /**Builder for [`Client::exchange_oauth_code`]
 
 [`Client::exchange_oauth_code`]: super::Client::exchange_oauth_code*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.
+
+Optional: the body, a [`types::OAuthAccessRefreshToken`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct ExchangeOauthCode<'a> {
         client: &'a super::Client,
@@ -2325,6 +2575,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/auth/oauth/access`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2372,6 +2632,11 @@ pub mod builder {
     /**Builder for [`Client::get_token_of_user`]
 
 [`Client::get_token_of_user`]: super::Client::get_token_of_user*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct GetTokenOfUser<'a> {
         client: &'a super::Client,
@@ -2382,6 +2647,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/token`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2417,6 +2692,13 @@ pub mod builder {
     /**Builder for [`Client::delete_token_by_id`]
 
 [`Client::delete_token_by_id`]: super::Client::delete_token_by_id*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `token_id` (path parameter)*/
     #[derive(Debug, Clone)]
     pub struct DeleteTokenById<'a> {
         client: &'a super::Client,
@@ -2431,6 +2713,9 @@ pub mod builder {
             }
         }
         ///Sets `token_id`: GUID of token that is to be deleted
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2444,6 +2729,16 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/auth/token/{tokenId}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400` or `500`: `Error::ErrorResponse`, holding the body as a [`types::GlowmarktError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -2595,6 +2890,7 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     schemes: &SCHEMES,
     operations: &OPERATIONS,
 };
+#[doc(hidden)]
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2614,8 +2910,10 @@ impl Client {
         let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
         Ok(Self::new_with_client(&baseurl, http, runtime))
     }
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.baseurl
+    /// The base URL requests go to now: the one set in `Config`,
+    /// else the service's default (for Svix, the region the token
+    /// names).
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
     }
 }

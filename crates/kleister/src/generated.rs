@@ -750,6 +750,24 @@ pub mod types {
 /**Client for Kleister OpenAPI (auth)
 
 Version: 1.0.0-alpha1*/
+/**
+
+# Example
+
+Each method returns a request builder; set the parameters (a required one left unset fails at `send()`), then `send().await`.
+
+```no_run
+use authapi_kleister::Client;
+
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+let client = Client::new_default()?; // https://try.kleister.eu/api/v1
+let response = client
+    .list_providers()
+    .send()
+    .await?;
+println!("{}", response.status());
+# Ok(()) }
+```*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -796,12 +814,41 @@ Sends a `POST` request to `/auth/login`
 
 Arguments:
 - `body`: The credentials to authenticate*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthToken = client
+    .login_user()
+    .body_map(|b| b.username("user@example.com").password("correct-horse-battery-staple"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn login_user(&self) -> builder::LoginUser<'_> {
         builder::LoginUser::new(self)
     }
     /**Fetch the available auth providers
 
 Sends a `GET` request to `/auth/providers`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::Providers = client
+    .list_providers()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn list_providers(&self) -> builder::ListProviders<'_> {
         builder::ListProviders::new(self)
     }
@@ -811,12 +858,41 @@ Sends a `POST` request to `/auth/redirect`
 
 Arguments:
 - `body`: The redirect token to authenticate*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthToken = client
+    .redirect_auth()
+    .body_map(|b| b.token("token-123"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn redirect_auth(&self) -> builder::RedirectAuth<'_> {
         builder::RedirectAuth::new(self)
     }
     /**Refresh an auth token before it expires
 
 Sends a `GET` request to `/auth/refresh`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthToken = client
+    .refresh_auth()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn refresh_auth(&self) -> builder::RefreshAuth<'_> {
         builder::RefreshAuth::new(self)
     }
@@ -825,6 +901,20 @@ Sends a `GET` request to `/auth/refresh`*/
 Checks the stored token, sent in `X-API-Key` (the published API since March 2025; it replaces `verify_auth`).
 
 Sends a `GET` request to `/auth/verify`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthVerify = client
+    .verify()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn verify(&self) -> builder::Verify<'_> {
         builder::Verify::new(self)
     }
@@ -836,6 +926,22 @@ Sends a `GET` request to `/auth/verify/{token}`
 
 Arguments:
 - `token`: A token that have to be checked*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# #[allow(deprecated)]
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthVerify = client
+    .verify_auth()
+    .token("token-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     #[deprecated(
         note = "gone from Kleister's published API since March 2025; use `verify`, which sends the stored token in `X-API-Key`"
     )]
@@ -852,6 +958,20 @@ Arguments:
 - `provider`: An identifier for the auth provider (such as `github`)
 - `code`: Auth code (a secret; kept out of errors)
 - `state`: Auth state*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value = client
+    .callback_provider()
+    .provider("provider-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn callback_provider(&self) -> builder::CallbackProvider<'_> {
         builder::CallbackProvider::new(self)
     }
@@ -863,6 +983,20 @@ Sends a `GET` request to `/auth/{provider}/request`
 
 Arguments:
 - `provider`: An identifier for the auth provider (such as `github`)*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value = client
+    .request_provider()
+    .provider("provider-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn request_provider(&self) -> builder::RequestProvider<'_> {
         builder::RequestProvider::new(self)
     }
@@ -871,6 +1005,20 @@ Arguments:
 Mints a token that never expires for the signed-in user, sent in `X-API-Key`. Treat it like a password.
 
 Sends a `GET` request to `/profile/token`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_kleister::types;
+# async fn demo(client: authapi_kleister::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AuthToken = client
+    .token_profile()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn token_profile(&self) -> builder::TokenProfile<'_> {
         builder::TokenProfile::new(self)
     }
@@ -887,6 +1035,13 @@ pub mod builder {
     /**Builder for [`Client::login_user`]
 
 [`Client::login_user`]: super::Client::login_user*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `username` and `password` ([`types::AuthLogin`]): `body_map(|b| b.username(..).password(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct LoginUser<'a> {
         client: &'a super::Client,
@@ -923,6 +1078,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/auth/login`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
@@ -959,6 +1124,11 @@ pub mod builder {
     /**Builder for [`Client::list_providers`]
 
 [`Client::list_providers`]: super::Client::list_providers*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct ListProviders<'a> {
         client: &'a super::Client,
@@ -969,6 +1139,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/providers`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Providers>, Error<types::GeneralError>> {
@@ -1001,6 +1181,13 @@ pub mod builder {
     /**Builder for [`Client::redirect_auth`]
 
 [`Client::redirect_auth`]: super::Client::redirect_auth*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `token` ([`types::RedirectAuth`]): `body_map(|b| b.token(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct RedirectAuth<'a> {
         client: &'a super::Client,
@@ -1039,6 +1226,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/auth/redirect`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
@@ -1077,6 +1274,11 @@ pub mod builder {
     /**Builder for [`Client::refresh_auth`]
 
 [`Client::refresh_auth`]: super::Client::refresh_auth*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct RefreshAuth<'a> {
         client: &'a super::Client,
@@ -1087,6 +1289,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/refresh`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
@@ -1119,6 +1331,11 @@ pub mod builder {
     /**Builder for [`Client::verify`]
 
 [`Client::verify`]: super::Client::verify*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct Verify<'a> {
         client: &'a super::Client,
@@ -1129,6 +1346,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/auth/verify`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthVerify>, Error<types::GeneralError>> {
@@ -1161,6 +1388,13 @@ pub mod builder {
     /**Builder for [`Client::verify_auth`]
 
 [`Client::verify_auth`]: super::Client::verify_auth*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `token` (path parameter)*/
     #[derive(Clone)]
     pub struct VerifyAuth<'a> {
         client: &'a super::Client,
@@ -1175,6 +1409,9 @@ pub mod builder {
             }
         }
         ///Sets `token`: A token that have to be checked
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn token<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1188,6 +1425,16 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/auth/verify/{token}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthVerify>, Error<types::GeneralError>> {
@@ -1228,6 +1475,15 @@ pub mod builder {
     /**Builder for [`Client::callback_provider`]
 
 [`Client::callback_provider`]: super::Client::callback_provider*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `provider` (path parameter)
+
+Optional: `code` (query parameter), `state` (query parameter).*/
     #[derive(Debug, Clone)]
     pub struct CallbackProvider<'a> {
         client: &'a super::Client,
@@ -1246,6 +1502,9 @@ pub mod builder {
             }
         }
         ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn provider<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1287,6 +1546,16 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/auth/{provider}/callback`
+        /**
+
+# Statuses
+
+* any 2xx: `Ok`.
+* `404`, `412` or `500`: `Error::ErrorResponse` (no body: the spec documents none for these).
+* Any 3xx (the spec's redirect included): `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, provider, code, state } = self;
             let provider = provider.map_err(Error::InvalidRequest)?;
@@ -1326,6 +1595,13 @@ pub mod builder {
     /**Builder for [`Client::request_provider`]
 
 [`Client::request_provider`]: super::Client::request_provider*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `provider` (path parameter)*/
     #[derive(Debug, Clone)]
     pub struct RequestProvider<'a> {
         client: &'a super::Client,
@@ -1340,6 +1616,9 @@ pub mod builder {
             }
         }
         ///Sets `provider`: An identifier for the auth provider (such as `github`)
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn provider<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1353,6 +1632,16 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/auth/{provider}/request`
+        /**
+
+# Statuses
+
+* any 2xx: `Ok`.
+* `404` or `500`: `Error::ErrorResponse` (no body: the spec documents none for these).
+* Any 3xx (the spec's redirect included): `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, provider } = self;
             let provider = provider.map_err(Error::InvalidRequest)?;
@@ -1384,6 +1673,11 @@ pub mod builder {
     /**Builder for [`Client::token_profile`]
 
 [`Client::token_profile`]: super::Client::token_profile*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct TokenProfile<'a> {
         client: &'a super::Client,
@@ -1394,6 +1688,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/profile/token`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::GeneralError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AuthToken>, Error<types::GeneralError>> {
@@ -1536,6 +1840,7 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     schemes: &SCHEMES,
     operations: &OPERATIONS,
 };
+#[doc(hidden)]
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1555,8 +1860,10 @@ impl Client {
         let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
         Ok(Self::new_with_client(&baseurl, http, runtime))
     }
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.baseurl
+    /// The base URL requests go to now: the one set in `Config`,
+    /// else the service's default (for Svix, the region the token
+    /// names).
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
     }
 }

@@ -1007,6 +1007,25 @@ pub mod types {
 /**Client for NuMind extraction platform (authentication)
 
 Version: 1.0*/
+/**
+
+# Example
+
+Each method returns a request builder; set the parameters (a required one left unset fails at `send()`), then `send().await`.
+
+```no_run
+use authapi_nuextract::Client;
+
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+let client = Client::new_default()?; // https://nuextract.ai
+// Set the credentials first (see the crate docs), then:
+let response = client
+    .list_api_keys()
+    .send()
+    .await?;
+println!("{}", response.status());
+# Ok(()) }
+```*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1050,6 +1069,20 @@ impl Client {
     /**The sign-in address to send the browser to
 
 Sends a `GET` request to `/api/auth`*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: String = client
+    .login_url()
+    .redirect_uri("https://example.com/callback")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn login_url(&self) -> builder::LoginUrl<'_> {
         builder::LoginUrl::new(self)
     }
@@ -1058,12 +1091,38 @@ Sends a `GET` request to `/api/auth`*/
 **Destructive and irreversible:** deletes the signed-in user's account and every object it owns (projects, documents, API keys). Nothing in authapi calls it for you. Like every DELETE it is safe to repeat, so a 429 or a 5xx answer is retried (deleting twice deletes once).
 
 Sends a `DELETE` request to `/api/auth/account`*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .delete_account()
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn delete_account(&self) -> builder::DeleteAccount<'_> {
         builder::DeleteAccount::new(self)
     }
     /**The user's API keys
 
 Sends a `GET` request to `/api/auth/api-keys`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: Vec<types::ApiKeyResponse> = client
+    .list_api_keys()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn list_api_keys(&self) -> builder::ListApiKeys<'_> {
         builder::ListApiKeys::new(self)
     }
@@ -1072,6 +1131,21 @@ Sends a `GET` request to `/api/auth/api-keys`*/
 The answer's `token` is the key: send it as the bearer token (`set_token`), as NuExtract tells its users to.
 
 Sends a `POST` request to `/api/auth/api-keys`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::ApiKeyResponse = client
+    .create_api_key()
+    .body_map(|b| b.name("example"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn create_api_key(&self) -> builder::CreateApiKey<'_> {
         builder::CreateApiKey::new(self)
     }
@@ -1082,6 +1156,22 @@ Sends a `PUT` request to `/api/auth/api-keys/{apiKeyId}`
 Arguments:
 - `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::ApiKeyResponse = client
+    .update_api_key()
+    .api_key_id("api-key-123")
+    .body_map(|b| b.name("example"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn update_api_key(&self) -> builder::UpdateApiKey<'_> {
         builder::UpdateApiKey::new(self)
     }
@@ -1091,6 +1181,19 @@ Sends a `DELETE` request to `/api/auth/api-keys/{apiKeyId}`
 
 Arguments:
 - `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .delete_api_key()
+    .api_key_id("api-key-123")
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn delete_api_key(&self) -> builder::DeleteApiKey<'_> {
         builder::DeleteApiKey::new(self)
     }
@@ -1100,18 +1203,61 @@ Sends a `POST` request to `/api/auth/logout`
 
 Arguments:
 - `body`: The token, as a JSON string.*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value = client
+    .logout()
+    .body("token-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn logout(&self) -> builder::Logout<'_> {
         builder::Logout::new(self)
     }
     /**The signed-in user
 
 Sends a `GET` request to `/api/auth/me`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::User = client
+    .current_user()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn current_user(&self) -> builder::CurrentUser<'_> {
         builder::CurrentUser::new(self)
     }
     /**Trade an authorization code or a refresh token for an access token
 
 Sends a `POST` request to `/api/auth/token`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::TokenResponse = client
+    .exchange_token()
+    .body(types::TokenRequest::AiNumindExtractSharedTokenCodeRequest { code: "code-123".into(), redirect_uri: "https://example.com/callback".to_string() })
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn exchange_token(&self) -> builder::ExchangeToken<'_> {
         builder::ExchangeToken::new(self)
     }
@@ -1120,6 +1266,21 @@ Sends a `POST` request to `/api/auth/token`*/
 Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `list_api_keys`. Kept for deployments that still route it.
 
 Sends a `GET` request to `/api/auth/user-tokens`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# #[allow(deprecated)]
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: Vec<types::UserTokenResponse> = client
+    .list_user_tokens()
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     #[deprecated(
         note = "NuExtract replaced user tokens with API keys in April 2025; use `list_api_keys`"
     )]
@@ -1131,6 +1292,22 @@ Sends a `GET` request to `/api/auth/user-tokens`*/
 Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `create_api_key`. Kept for deployments that still route it.
 
 Sends a `POST` request to `/api/auth/user-tokens`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# #[allow(deprecated)]
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::UserTokenResponse = client
+    .create_user_token()
+    .body_map(|b| b.name("example"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     #[deprecated(
         note = "NuExtract replaced user tokens with API keys in April 2025; use `create_api_key`"
     )]
@@ -1142,6 +1319,23 @@ Sends a `POST` request to `/api/auth/user-tokens`*/
 Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `update_api_key`. Kept for deployments that still route it.
 
 Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_nuextract::types;
+# #[allow(deprecated)]
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::UserTokenResponse = client
+    .update_user_token()
+    .user_token_id("user-token-123")
+    .body_map(|b| b.name("example"))
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     #[deprecated(
         note = "NuExtract replaced user tokens with API keys in April 2025; use `update_api_key`"
     )]
@@ -1153,6 +1347,20 @@ Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`*/
 Deprecated: NuExtract replaced user tokens with API keys in April 2025 (nuextract-platform-sdk, `/api/auth/api-keys`); use `delete_api_key`. Kept for deployments that still route it.
 
 Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`*/
+    /**
+
+# Example
+
+```no_run
+# #[allow(deprecated)]
+# async fn demo(client: authapi_nuextract::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .delete_user_token()
+    .user_token_id("user-token-123")
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     #[deprecated(
         note = "NuExtract replaced user tokens with API keys in April 2025; use `delete_api_key`"
     )]
@@ -1172,6 +1380,13 @@ pub mod builder {
     /**Builder for [`Client::login_url`]
 
 [`Client::login_url`]: super::Client::login_url*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `redirect_uri` (query parameter)*/
     #[derive(Debug, Clone)]
     pub struct LoginUrl<'a> {
         client: &'a super::Client,
@@ -1186,6 +1401,9 @@ pub mod builder {
             }
         }
         ///Sets `redirect_uri`.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn redirect_uri<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1199,6 +1417,16 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/auth`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::string::String>, Error<types::NuExtractError>> {
@@ -1235,6 +1463,11 @@ pub mod builder {
     /**Builder for [`Client::delete_account`]
 
 [`Client::delete_account`]: super::Client::delete_account*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct DeleteAccount<'a> {
         client: &'a super::Client,
@@ -1245,6 +1478,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `DELETE` request to `/api/auth/account`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
@@ -1277,6 +1520,11 @@ pub mod builder {
     /**Builder for [`Client::list_api_keys`]
 
 [`Client::list_api_keys`]: super::Client::list_api_keys*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct ListApiKeys<'a> {
         client: &'a super::Client,
@@ -1287,6 +1535,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/api/auth/api-keys`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1322,6 +1580,13 @@ pub mod builder {
     /**Builder for [`Client::create_api_key`]
 
 [`Client::create_api_key`]: super::Client::create_api_key*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `name` ([`types::CreateApiKey`]): `body_map(|b| b.name(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct CreateApiKey<'a> {
         client: &'a super::Client,
@@ -1360,6 +1625,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/auth/api-keys`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ApiKeyResponse>, Error<types::NuExtractError>> {
@@ -1398,6 +1673,14 @@ pub mod builder {
     /**Builder for [`Client::update_api_key`]
 
 [`Client::update_api_key`]: super::Client::update_api_key*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `api_key_id` (path parameter)
+* the body's `name` ([`types::UpdateApiKey`]): `body_map(|b| b.name(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct UpdateApiKey<'a> {
         client: &'a super::Client,
@@ -1414,6 +1697,9 @@ pub mod builder {
             }
         }
         ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn api_key_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1451,6 +1737,16 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/api/auth/api-keys/{apiKeyId}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ApiKeyResponse>, Error<types::NuExtractError>> {
@@ -1497,6 +1793,13 @@ pub mod builder {
     /**Builder for [`Client::delete_api_key`]
 
 [`Client::delete_api_key`]: super::Client::delete_api_key*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `api_key_id` (path parameter)*/
     #[derive(Debug, Clone)]
     pub struct DeleteApiKey<'a> {
         client: &'a super::Client,
@@ -1511,6 +1814,9 @@ pub mod builder {
             }
         }
         ///Sets `api_key_id`: Unique API key identifier (`ApiKeyResponse.id`).
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn api_key_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1524,6 +1830,16 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/auth/api-keys/{apiKeyId}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
@@ -1564,6 +1880,13 @@ pub mod builder {
     /**Builder for [`Client::logout`]
 
 [`Client::logout`]: super::Client::logout*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body, a `Secret`, with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct Logout<'a> {
         client: &'a super::Client,
@@ -1578,6 +1901,9 @@ pub mod builder {
             }
         }
         ///Sets the request body.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::authapi_core::Secret>,
@@ -1591,6 +1917,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/auth/logout`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1628,6 +1964,11 @@ pub mod builder {
     /**Builder for [`Client::current_user`]
 
 [`Client::current_user`]: super::Client::current_user*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct CurrentUser<'a> {
         client: &'a super::Client,
@@ -1638,6 +1979,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/api/auth/me`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::User>, Error<types::NuExtractError>> {
@@ -1670,6 +2021,13 @@ pub mod builder {
     /**Builder for [`Client::exchange_token`]
 
 [`Client::exchange_token`]: super::Client::exchange_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body, a [`types::TokenRequest`], with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct ExchangeToken<'a> {
         client: &'a super::Client,
@@ -1684,6 +2042,9 @@ pub mod builder {
             }
         }
         ///Sets the request body.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::TokenRequest>,
@@ -1694,6 +2055,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/auth/token`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TokenResponse>, Error<types::NuExtractError>> {
@@ -1728,6 +2099,11 @@ pub mod builder {
     /**Builder for [`Client::list_user_tokens`]
 
 [`Client::list_user_tokens`]: super::Client::list_user_tokens*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.*/
     #[derive(Debug, Clone)]
     pub struct ListUserTokens<'a> {
         client: &'a super::Client,
@@ -1738,6 +2114,16 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/api/auth/user-tokens`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1773,6 +2159,13 @@ pub mod builder {
     /**Builder for [`Client::create_user_token`]
 
 [`Client::create_user_token`]: super::Client::create_user_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* the body's `name` ([`types::CreateOrUpdateUserToken`]): `body_map(|b| b.name(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct CreateUserToken<'a> {
         client: &'a super::Client,
@@ -1815,6 +2208,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/auth/user-tokens`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1857,6 +2260,14 @@ pub mod builder {
     /**Builder for [`Client::update_user_token`]
 
 [`Client::update_user_token`]: super::Client::update_user_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `user_token_id` (path parameter)
+* the body's `name` ([`types::CreateOrUpdateUserToken`]): `body_map(|b| b.name(..))`, or a whole value with `body(..)`*/
     #[derive(Debug, Clone)]
     pub struct UpdateUserToken<'a> {
         client: &'a super::Client,
@@ -1873,6 +2284,9 @@ pub mod builder {
             }
         }
         ///Sets `user_token_id`.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn user_token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1914,6 +2328,16 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/api/auth/user-tokens/{userTokenId}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<
@@ -1964,6 +2388,13 @@ pub mod builder {
     /**Builder for [`Client::delete_user_token`]
 
 [`Client::delete_user_token`]: super::Client::delete_user_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `user_token_id` (path parameter)*/
     #[derive(Debug, Clone)]
     pub struct DeleteUserToken<'a> {
         client: &'a super::Client,
@@ -1978,6 +2409,9 @@ pub mod builder {
             }
         }
         ///Sets `user_token_id`.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn user_token_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1991,6 +2425,16 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/api/auth/user-tokens/{userTokenId}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* any 4xx or any 5xx: `Error::ErrorResponse`, holding the body as a [`types::NuExtractError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<()>, Error<types::NuExtractError>> {
@@ -2169,6 +2613,7 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     schemes: &SCHEMES,
     operations: &OPERATIONS,
 };
+#[doc(hidden)]
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2188,8 +2633,10 @@ impl Client {
         let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
         Ok(Self::new_with_client(&baseurl, http, runtime))
     }
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.baseurl
+    /// The base URL requests go to now: the one set in `Config`,
+    /// else the service's default (for Svix, the region the token
+    /// names).
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
     }
 }

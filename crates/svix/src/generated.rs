@@ -1412,6 +1412,27 @@ pub mod types {
 /**Client for Svix API (authentication)
 
 Version: 1.4*/
+/**
+
+# Example
+
+Each method returns a request builder; set the parameters (a required one left unset fails at `send()`), then `send().await`.
+
+```no_run
+use authapi_svix::Client;
+
+# async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+let client = Client::new_default()?; // https://api.svix.com
+// Set the credentials first (see the crate docs), then:
+let response = client
+    .get_stream_poller_token()
+    .stream_id("stream-123")
+    .sink_id("sink-123")
+    .send()
+    .await?;
+println!("{}", response.status());
+# Ok(()) }
+```*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1462,6 +1483,22 @@ Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_svix::types;
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AppPortalAccessOut = client
+    .app_portal_access()
+    .app_id("app-123")
+    .body_map(|b| b)
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn app_portal_access(&self) -> builder::AppPortalAccess<'_> {
         builder::AppPortalAccess::new(self)
     }
@@ -1475,6 +1512,20 @@ Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .expire_all()
+    .app_id("app-123")
+    .body_map(|b| b)
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn expire_all(&self) -> builder::ExpireAll<'_> {
         builder::ExpireAll::new(self)
     }
@@ -1487,6 +1538,22 @@ Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}`
 Arguments:
 - `app_id`: The Svix application id (`app_...`) or your own application UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_svix::types;
+# #[allow(deprecated)]
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::DashboardAccessOut = client
+    .dashboard_access()
+    .app_id("app-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     #[deprecated(
         note = "removed from Svix's published API on 2025-04-11 and from the official SDKs in v2.0.0; use `app_portal_access`"
     )]
@@ -1501,6 +1568,18 @@ Sends a `POST` request to `/api/v1/auth/logout`
 
 Arguments:
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .logout()
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn logout(&self) -> builder::Logout<'_> {
         builder::Logout::new(self)
     }
@@ -1512,6 +1591,18 @@ Sends a `POST` request to `/api/v1/auth/stream-logout`
 
 Arguments:
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .stream_logout()
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn stream_logout(&self) -> builder::StreamLogout<'_> {
         builder::StreamLogout::new(self)
     }
@@ -1525,6 +1616,22 @@ Arguments:
 - `stream_id`: The Stream's ID or UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_svix::types;
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::AppPortalAccessOut = client
+    .stream_portal_access()
+    .stream_id("stream-123")
+    .body_map(|b| b)
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn stream_portal_access(&self) -> builder::StreamPortalAccess<'_> {
         builder::StreamPortalAccess::new(self)
     }
@@ -1538,6 +1645,20 @@ Arguments:
 - `stream_id`: The Stream's ID or UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+client
+    .stream_expire_all()
+    .stream_id("stream-123")
+    .body_map(|b| b)
+    .send()
+    .await?;
+# Ok(()) }
+```*/
     pub fn stream_expire_all(&self) -> builder::StreamExpireAll<'_> {
         builder::StreamExpireAll::new(self)
     }
@@ -1550,6 +1671,22 @@ Sends a `GET` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/
 Arguments:
 - `stream_id`: The Stream's ID or UID.
 - `sink_id`: The StreamSink's ID or UID.*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_svix::types;
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::ApiTokenOut = client
+    .get_stream_poller_token()
+    .stream_id("stream-123")
+    .sink_id("sink-123")
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn get_stream_poller_token(&self) -> builder::GetStreamPollerToken<'_> {
         builder::GetStreamPollerToken::new(self)
     }
@@ -1564,6 +1701,23 @@ Arguments:
 - `sink_id`: The StreamSink's ID or UID.
 - `idempotency_key`: The request's idempotency key; send a fresh value per logical request.
 - `body`*/
+    /**
+
+# Example
+
+```no_run
+# use authapi_svix::types;
+# async fn demo(client: authapi_svix::Client) -> Result<(), Box<dyn std::error::Error>> {
+let value: types::ApiTokenOut = client
+    .rotate_stream_poller_token()
+    .stream_id("stream-123")
+    .sink_id("sink-123")
+    .body_map(|b| b)
+    .send()
+    .await?
+    .into_inner();
+# Ok(()) }
+```*/
     pub fn rotate_stream_poller_token(&self) -> builder::RotateStreamPollerToken<'_> {
         builder::RotateStreamPollerToken::new(self)
     }
@@ -1580,6 +1734,15 @@ pub mod builder {
     /**Builder for [`Client::app_portal_access`]
 
 [`Client::app_portal_access`]: super::Client::app_portal_access*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `app_id` (path parameter)
+
+Optional: `idempotency_key` (header), the body, a [`types::AppPortalAccessIn`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct AppPortalAccess<'a> {
         client: &'a super::Client,
@@ -1598,6 +1761,9 @@ pub mod builder {
             }
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1651,6 +1817,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AppPortalAccessOut>, Error<types::SvixError>> {
@@ -1715,6 +1891,15 @@ pub mod builder {
     /**Builder for [`Client::expire_all`]
 
 [`Client::expire_all`]: super::Client::expire_all*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `app_id` (path parameter)
+
+Optional: `idempotency_key` (header), the body, a [`types::ApplicationTokenExpireIn`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct ExpireAll<'a> {
         client: &'a super::Client,
@@ -1733,6 +1918,9 @@ pub mod builder {
             }
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1788,6 +1976,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all`
+        /**
+
+# Statuses
+
+* `204`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, app_id, idempotency_key, body } = self;
             let app_id = app_id.map_err(Error::InvalidRequest)?;
@@ -1851,6 +2049,15 @@ pub mod builder {
     /**Builder for [`Client::dashboard_access`]
 
 [`Client::dashboard_access`]: super::Client::dashboard_access*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `app_id` (path parameter)
+
+Optional: `idempotency_key` (header).*/
     #[derive(Debug, Clone)]
     pub struct DashboardAccess<'a> {
         client: &'a super::Client,
@@ -1867,6 +2074,9 @@ pub mod builder {
             }
         }
         ///Sets `app_id`: The Svix application id (`app_...`) or your own application UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn app_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -1894,6 +2104,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DashboardAccessOut>, Error<types::SvixError>> {
@@ -1952,6 +2172,13 @@ pub mod builder {
     /**Builder for [`Client::logout`]
 
 [`Client::logout`]: super::Client::logout*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.
+
+Optional: `idempotency_key` (header).*/
     #[derive(Debug, Clone)]
     pub struct Logout<'a> {
         client: &'a super::Client,
@@ -1980,6 +2207,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/logout`
+        /**
+
+# Statuses
+
+* `204`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
@@ -2028,6 +2265,13 @@ pub mod builder {
     /**Builder for [`Client::stream_logout`]
 
 [`Client::stream_logout`]: super::Client::stream_logout*/
+    /**
+
+# Required
+
+Nothing: every input is optional or starts from a complete default.
+
+Optional: `idempotency_key` (header).*/
     #[derive(Debug, Clone)]
     pub struct StreamLogout<'a> {
         client: &'a super::Client,
@@ -2056,6 +2300,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/stream-logout`
+        /**
+
+# Statuses
+
+* `204`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, idempotency_key } = self;
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
@@ -2104,6 +2358,15 @@ pub mod builder {
     /**Builder for [`Client::stream_portal_access`]
 
 [`Client::stream_portal_access`]: super::Client::stream_portal_access*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `stream_id` (path parameter)
+
+Optional: `idempotency_key` (header), the body, a [`types::StreamPortalAccessIn`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct StreamPortalAccess<'a> {
         client: &'a super::Client,
@@ -2122,6 +2385,9 @@ pub mod builder {
             }
         }
         ///Sets `stream_id`: The Stream's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn stream_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2177,6 +2443,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/stream-portal-access/{stream_id}`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AppPortalAccessOut>, Error<types::SvixError>> {
@@ -2241,6 +2517,15 @@ pub mod builder {
     /**Builder for [`Client::stream_expire_all`]
 
 [`Client::stream_expire_all`]: super::Client::stream_expire_all*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `stream_id` (path parameter)
+
+Optional: `idempotency_key` (header), the body, a [`types::StreamTokenExpireIn`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct StreamExpireAll<'a> {
         client: &'a super::Client,
@@ -2259,6 +2544,9 @@ pub mod builder {
             }
         }
         ///Sets `stream_id`: The Stream's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn stream_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2312,6 +2600,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/expire-all`
+        /**
+
+# Statuses
+
+* `204`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::SvixError>> {
             let Self { client, stream_id, idempotency_key, body } = self;
             let stream_id = stream_id.map_err(Error::InvalidRequest)?;
@@ -2374,6 +2672,14 @@ pub mod builder {
     /**Builder for [`Client::get_stream_poller_token`]
 
 [`Client::get_stream_poller_token`]: super::Client::get_stream_poller_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `stream_id` (path parameter)
+* `sink_id` (path parameter)*/
     #[derive(Debug, Clone)]
     pub struct GetStreamPollerToken<'a> {
         client: &'a super::Client,
@@ -2390,6 +2696,9 @@ pub mod builder {
             }
         }
         ///Sets `stream_id`: The Stream's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn stream_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2403,6 +2712,9 @@ pub mod builder {
             self
         }
         ///Sets `sink_id`: The StreamSink's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn sink_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2416,6 +2728,16 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token`
+        /**
+
+# Statuses
+
+* `200`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ApiTokenOut>, Error<types::SvixError>> {
@@ -2463,6 +2785,16 @@ pub mod builder {
     /**Builder for [`Client::rotate_stream_poller_token`]
 
 [`Client::rotate_stream_poller_token`]: super::Client::rotate_stream_poller_token*/
+    /**
+
+# Required
+
+Set these before `send()`, which otherwise fails with `Error::InvalidRequest` and sends nothing:
+
+* `stream_id` (path parameter)
+* `sink_id` (path parameter)
+
+Optional: `idempotency_key` (header), the body, a [`types::RotatePollerTokenIn`] that starts from its default, with `body(..)` or `body_map(..)`.*/
     #[derive(Debug, Clone)]
     pub struct RotateStreamPollerToken<'a> {
         client: &'a super::Client,
@@ -2483,6 +2815,9 @@ pub mod builder {
             }
         }
         ///Sets `stream_id`: The Stream's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn stream_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2496,6 +2831,9 @@ pub mod builder {
             self
         }
         ///Sets `sink_id`: The StreamSink's ID or UID.
+        /**
+
+Required: `send()` fails with `Error::InvalidRequest` without it.*/
         pub fn sink_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -2549,6 +2887,16 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/api/v1/auth/stream/{stream_id}/sink/{sink_id}/poller/token/rotate`
+        /**
+
+# Statuses
+
+* `201`: `Ok`.
+* `400`, `401`, `403`, `404`, `409`, `422` or `429`: `Error::ErrorResponse`, holding the body as a [`types::SvixError`].
+* Any 3xx: `Error::Redirect`, never followed; its `location()` holds the target.
+* Any other status, including an undocumented 4xx or 5xx: `Error::UnexpectedResponse`.
+
+A required input left unset fails with `Error::InvalidRequest` before anything is sent; transport failures and undecodable bodies have their own `Error` variants.*/
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ApiTokenOut>, Error<types::SvixError>> {
@@ -2733,6 +3081,7 @@ pub(crate) static AUTH: authapi_core::AuthTable = authapi_core::AuthTable {
     schemes: &SCHEMES,
     operations: &OPERATIONS,
 };
+#[doc(hidden)]
 impl ClientHooks<authapi_core::Runtime> for Client {}
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2752,8 +3101,10 @@ impl Client {
         let (baseurl, http, runtime) = config.build(DEFAULT_BASE_URL)?;
         Ok(Self::new_with_client(&baseurl, http, runtime))
     }
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.baseurl
+    /// The base URL requests go to now: the one set in `Config`,
+    /// else the service's default (for Svix, the region the token
+    /// names).
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().unwrap_or_else(|| self.baseurl.clone())
     }
 }

@@ -176,11 +176,11 @@ fn generate_service(
         }
     };
 
-    let client =
+    let (client, client_file) =
         passes::client(rel, &value, &ops, client).map_err(|m| vec![spec_error(rel, None, m)])?;
     let descriptions = spec::descriptions(&value);
-    let mock =
-        passes::render(rel, mock, &descriptions).map_err(|m| vec![spec_error(rel, None, m)])?;
+    let mock = passes::mock(rel, &ops, mock, &descriptions, &client_file)
+        .map_err(|m| vec![spec_error(rel, None, m)])?;
     let dir = root.join("crates").join(service).join("src");
     Ok((
         vec![

@@ -32,6 +32,34 @@ pub(crate) struct Op {
     pub(crate) secret_params: Vec<String>,
     /// The idempotency-key header parameter, lower case, if any.
     pub(crate) idempotency_key: Option<String>,
+    /// Its parameters, `$ref`s resolved, an operation-level one replacing
+    /// the path item's of the same name and place.
+    pub(crate) params: Vec<Param>,
+    /// Its request body, if it has one.
+    pub(crate) body: Option<Body>,
+    /// The keys of its `responses`, as written (`200`, `4XX`, `default`).
+    pub(crate) responses: Vec<String>,
+}
+
+/// One parameter of an operation.
+pub(crate) struct Param {
+    /// The name on the wire.
+    pub(crate) name: String,
+    /// The builder method that sets it (progenitor's snake case).
+    pub(crate) rust: String,
+    /// `path`, `query`, `header` or `cookie`.
+    pub(crate) location: String,
+    /// Its schema, `$ref` resolved.
+    pub(crate) schema: Value,
+    /// `example` of the parameter, else of its schema.
+    pub(crate) example: Option<Value>,
+}
+
+/// An operation's request body.
+pub(crate) struct Body {
+    pub(crate) required: bool,
+    /// The schema of its first media type, `$ref` resolved.
+    pub(crate) schema: Value,
 }
 
 impl Op {
@@ -149,6 +177,13 @@ pub(crate) fn validate(rel: &str, doc: &Value) -> Result<Vec<Op>, Vec<SpecError>
                 redact_url,
                 secret_params,
                 idempotency_key,
+                params: op_params(doc, item, op),
+                body: op_body(doc, op),
+                responses: op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .map(|r| r.keys().cloned().collect())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -334,6 +369,67 @@ fn parameters<'a>(
             Some(r) => resolve(doc, r),
             None => Some(p),
         })
+}
+
+/// An operation's parameters as [`Param`]s: an operation-level parameter
+/// replaces the path item's of the same name and place.
+fn op_params(doc: &Value, item: &Value, op: &Value) -> Vec<Param> {
+    let mut out: Vec<Param> = Vec::new();
+    for p in parameters(doc, item, op) {
+        let (Some(name), Some(location)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("in").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if out.iter().any(|q| q.name == name && q.location == location) {
+            continue;
+        }
+        let schema = p
+            .get("schema")
+            .map(|s| resolved(doc, s))
+            .unwrap_or_default();
+        let example = p.get("example").or_else(|| schema.get("example")).cloned();
+        out.push(Param {
+            name: name.to_string(),
+            rust: snake_case(name),
+            location: location.to_string(),
+            schema,
+            example,
+        });
+    }
+    out
+}
+
+fn op_body(doc: &Value, op: &Value) -> Option<Body> {
+    let body = resolved(doc, op.get("requestBody")?);
+    let schema = body
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.values().next())
+        .and_then(|m| m.get("schema"))
+        .map(|s| resolved(doc, s))
+        .unwrap_or_default();
+    Some(Body {
+        required: body.get("required").and_then(Value::as_bool) == Some(true),
+        schema,
+    })
+}
+
+/// `v` with its `$ref`s followed (a dangling one leaves `v` as it is).
+pub(crate) fn resolved(doc: &Value, v: &Value) -> Value {
+    let mut v = v;
+    for _ in 0..16 {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| resolve(doc, r))
+        {
+            Some(target) => v = target,
+            None => break,
+        }
+    }
+    v.clone()
 }
 
 pub(crate) fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {

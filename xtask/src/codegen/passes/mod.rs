@@ -9,9 +9,14 @@ use super::spec::{pascal_case, Op};
 
 pub mod aliases;
 pub mod api_version;
+pub mod builder_docs;
 pub mod deprecated;
 pub mod docs;
+pub mod examples;
 pub mod header_params;
+pub mod mock_docs;
+pub mod mock_errors;
+pub mod mock_exact_paths;
 pub mod path_encoding;
 pub mod redacted_debug;
 pub mod runtime_send;
@@ -24,29 +29,41 @@ pub(crate) fn header(rel: &str) -> String {
     )
 }
 
-pub(crate) fn render(
+fn service_of(rel: &str) -> &str {
+    std::path::Path::new(rel)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+}
+
+/// The typed httpmock helpers of one spec: progenitor's tokens and the mock
+/// passes. `client` is the finished client, whose types the docs' example
+/// builds values of.
+pub(crate) fn mock(
     rel: &str,
+    ops: &[Op],
     tokens: TokenStream,
     descriptions: &docs::Descriptions,
+    client: &syn::File,
 ) -> Result<String, String> {
     let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+        syn::parse2(tokens).map_err(|e| format!("generated mock code does not parse: {e}"))?;
+    mock_exact_paths::apply(&mut file);
+    mock_errors::apply(rel, &mut file, ops)?;
+    mock_docs::apply(&mut file, service_of(rel), ops, descriptions, client);
     docs::fill(&mut file, descriptions);
     Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
 }
 
 /// The generated client of one spec: progenitor's tokens, every pass, and
-/// the auth glue.
+/// the auth glue; the text and the finished file.
 pub(crate) fn client(
     rel: &str,
     doc: &Value,
     ops: &[Op],
     client: TokenStream,
-) -> Result<String, String> {
-    let service = std::path::Path::new(rel)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
+) -> Result<(String, syn::File), String> {
+    let service = service_of(rel);
     let mut file: syn::File =
         syn::parse2(client).map_err(|e| format!("generated code does not parse: {e}"))?;
     deprecated::mark(&mut file, ops);
@@ -72,5 +89,8 @@ pub(crate) fn client(
     file.items.extend(glue.items);
     docs::fill(&mut file, &super::spec::descriptions(doc));
     aliases::docs_aliases(doc, &mut file);
-    Ok(format!("{}{}", header(rel), prettyplease::unparse(&file)))
+    builder_docs::apply(&mut file, ops)?;
+    examples::apply(&mut file, service, doc, ops)?;
+    let text = format!("{}{}", header(rel), prettyplease::unparse(&file));
+    Ok((text, file))
 }
