@@ -7,9 +7,10 @@ mod bench;
 mod codegen;
 mod docs;
 mod msrv;
+mod mutants;
 mod upstream;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check [<docs-dir> [--write]]\n       cargo xtask upstream-check [<dir> [--write]]\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask msrv\n       cargo xtask docs-check [<docs-dir> [--write]]\n       cargo xtask upstream-check [<dir> [--write]]\n       cargo xtask reconstruct <docs-page> [--compare <spec>]\n       cargo xtask bench [--instructions] [--build] [--calls N] [--rounds R]\n       cargo xtask mutants [--in-diff <base>] [--list]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +36,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("msrv: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["mutants", rest @ ..] => match mutants::run(&root, rest) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mutants: {e}");
                 ExitCode::FAILURE
             }
         },
