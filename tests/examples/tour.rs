@@ -54,6 +54,9 @@ async fn glowmarkt_tour() -> Res {
 
     let client = glowmarkt::Client::from_config(Config::new().base_url(server.base_url()))?;
     client.set_application_id(app)?;
+    // A token from an earlier session is held: the login mock refuses any
+    // `token` header, and the next step's mock requires the new one.
+    client.set_token("jwt-0")?;
     let session = client.login("demo@example.com", "demo").await?;
     step(
         "glowmarkt",
@@ -204,6 +207,9 @@ async fn giantswarm_tour() -> Res {
     });
 
     let client = giantswarm::Client::from_config(Config::new().base_url(server.base_url()))?;
+    // An old token is held: the login mock refuses any `Authorization`, and
+    // logout's mock requires the new token.
+    client.set_token("gs-token-0")?;
     let created = client.login("demo@example.com", "demo").await?;
     step(
         "giantswarm",

@@ -19,6 +19,9 @@ fn client(server: &MockServer, token: Option<&str>) -> Client {
     client
 }
 
+/// Catches: the `token` header sent with login (every stored credential on
+/// every call): a stale or another user's token handed to the login
+/// endpoint.
 #[tokio::test]
 async fn login_sends_application_id_only_and_keeps_the_token() {
     let server = MockServer::start_async().await;
@@ -55,7 +58,11 @@ async fn login_sends_application_id_only_and_keeps_the_token() {
                 }]));
         })
         .await;
-    let client = client(&server, None);
+    // The client holds a token (a stale one) and still sends none to login;
+    // the token it keeps is then sent by `get_token_of_user`, whose mock
+    // requires it: the absence above is checked where the token was there
+    // to send.
+    let client = client(&server, Some("stale-GlowToken"));
     let session = client
         .login("me@example.com", "pw-GlowSecret")
         .await

@@ -43,7 +43,11 @@ async fn login_then_refresh_sends_the_token_in_x_api_key() {
                 .json_body(json!({"token": "second.jwt.x", "expires_at": "2026-11-22T19:00:00Z"}));
         })
         .await;
+    // The client holds a token (a stale one) and login still sends no
+    // `X-API-Key`; refresh, whose mock requires it, sends the token login
+    // kept (the positive control of that absence).
     let client = client(&server);
+    client.set_token("stale-KleisterToken").unwrap();
     let token = client.login("admin", "pw-KleisterSecret").await.unwrap();
     assert_eq!(token.token, JWT);
     assert_eq!(
@@ -74,6 +78,12 @@ async fn refresh_without_a_token_fails_before_sending() {
     assert_eq!(any.calls_async().await, 0);
 }
 
+/// The docs page's verify carries the token in its path and sends no
+/// `X-API-Key`, though the client holds one; today's verify, on the same
+/// client, does send it (the positive control).
+///
+/// Catches: the stored token sent with an operation whose spec names no
+/// credential.
 #[tokio::test]
 async fn verify_puts_the_token_in_the_path_and_decodes_created_at() {
     let server = MockServer::start_async().await;
@@ -87,7 +97,19 @@ async fn verify_puts_the_token_in_the_path_and_decodes_created_at() {
                 .json_body(json!({"username": "admin", "created_at": "2026-11-22T16:00:00Z"}));
         })
         .await;
-    let who = client(&server)
+    let today = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/auth/verify")
+                .header("x-api-key", "stored-KleisterToken");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"username": "stored"}));
+        })
+        .await;
+    let client = client(&server);
+    client.set_token("stored-KleisterToken").unwrap();
+    let who = client
         .verify_auth()
         .token(JWT)
         .send()
@@ -97,6 +119,9 @@ async fn verify_puts_the_token_in_the_path_and_decodes_created_at() {
     assert_eq!(who.username, "admin");
     assert_eq!(who.created_at.unwrap().timestamp(), 1_795_363_200);
     mock.assert_async().await;
+    let who = client.verify().send().await.unwrap().into_inner();
+    assert_eq!(who.username, "stored");
+    today.assert_async().await;
 }
 
 #[tokio::test]

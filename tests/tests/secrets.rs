@@ -348,6 +348,14 @@ fn config(base: &str) -> Config {
     Config::new().base_url(base).timeout(Duration::from_secs(5))
 }
 
+/// A plain reqwest client (the controls' "what would happen without
+/// authapi"). reqwest is built without a TLS provider; building any authapi
+/// client first installs authapi's, as a program using both would.
+fn plain_reqwest(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    drop(svix::Client::from_config(Config::new()).unwrap());
+    builder.build().unwrap()
+}
+
 fn redirect(status: u16, location: &str) -> Behaviour {
     Behaviour::Raw(
         format!(
@@ -422,26 +430,122 @@ async fn same_origin_redirects_are_refused_and_not_followed() {
 
 /// A caller's customisation of the HTTP client cannot turn redirects (or
 /// `Referer`) back on: nothing reaches the other origin.
+///
+/// `Referer` only ever appears on a second hop: reqwest adds it to the
+/// request that follows a redirect, never to a first request. So the check
+/// is made where it can fail: a plain reqwest client with the same
+/// customisation (redirects followed, `Referer` on) is sent through the same
+/// redirect first, and the second server must see its `Referer` (the
+/// positive control: this set-up does record one). Through authapi's client
+/// the second hop never happens at all, so no `Referer` is sent anywhere;
+/// that `Referer` stays off even where a redirect *is* followed (the second
+/// line of defence, `no_redirects`) is pinned by a unit test in
+/// `crates/core/src/config.rs`, the only place a followed redirect can be
+/// built.
 #[tokio::test]
-async fn a_customised_http_client_still_refuses_redirects() {
+async fn a_customised_http_client_still_refuses_redirects_and_sends_no_referer() {
+    let customise = |b: reqwest::ClientBuilder| {
+        b.redirect(reqwest::redirect::Policy::limited(10))
+            .referer(true)
+    };
+
+    // Positive control: the plain client follows and sends `Referer`.
+    let thief = RawServer::start(Behaviour::Respond(200, "application/json", b"{}".to_vec())).await;
+    let first = RawServer::start(redirect(307, &format!("{}/x", thief.base_url))).await;
+    let plain = plain_reqwest(customise(reqwest::Client::builder()));
+    plain
+        .get(format!("{}/start", first.base_url))
+        .send()
+        .await
+        .unwrap();
+    let hops = thief.requests.lock().unwrap().clone();
+    assert_eq!(hops.len(), 1, "the control did not follow the redirect");
+    assert_eq!(
+        common::header(&hops[0], "referer"),
+        Some(format!("{}/start", first.base_url).as_str()),
+        "the control's second hop carries no Referer: this set-up cannot see one"
+    );
+
+    // authapi: the same customisation, every operation.
     let thief = RawServer::start(Behaviour::Respond(200, "application/json", b"{}".to_vec())).await;
     for op in OPS {
         let server = RawServer::start(redirect(307, &format!("{}/x", thief.base_url))).await;
-        let customised = config(&server.base_url).http(|b| {
-            b.redirect(reqwest::redirect::Policy::limited(10))
-                .referer(true)
-        });
-        let e = call(op, customised).await.unwrap_err();
+        let e = call(op, config(&server.base_url).http(customise))
+            .await
+            .unwrap_err();
         assert_eq!(e.variant, "Redirect", "{op:?}: {e:?}");
-        let sent = server
-            .requests
-            .lock()
-            .unwrap()
-            .join("\n")
-            .to_ascii_lowercase();
-        assert!(!sent.contains("referer"), "{op:?}: {sent}");
+        assert_eq!(server.request_count(), 1, "{op:?}");
+        let first_hop = server.requests.lock().unwrap()[0].clone();
+        assert_eq!(common::header(&first_hop, "referer"), None, "{op:?}");
     }
-    assert_eq!(thief.request_count(), 0);
+    assert_eq!(
+        thief.request_count(),
+        0,
+        "a second hop happened: {:?}",
+        thief.requests.lock().unwrap()
+    );
+}
+
+// ---- each operation sends only its own credentials -----------------------
+
+/// The credential headers of the five services.
+const CREDENTIAL_HEADERS: [&str; 4] = ["applicationid", "token", "x-api-key", "authorization"];
+
+/// The credential headers `op` sends, as its spec's `security` says.
+fn expected_credentials(op: Op) -> &'static [&'static str] {
+    match op {
+        Op::GlowmarktLogin | Op::GlowmarktOAuthCode => &["applicationid"],
+        Op::GlowmarktTokens
+        | Op::GlowmarktNewToken
+        | Op::GlowmarktDeleteToken
+        | Op::GlowmarktDeleteTokenById
+        | Op::GlowmarktTokenCheck => &["applicationid", "token"],
+        Op::GlowmarktOAuthValidate => &["token"],
+        Op::GlowmarktOAuthExchange => &[],
+        Op::KleisterRefresh | Op::KleisterVerifyToday | Op::KleisterProfileToken => &["x-api-key"],
+        Op::KleisterLogin
+        | Op::KleisterVerify
+        | Op::KleisterProviders
+        | Op::KleisterRequestProvider
+        | Op::KleisterCallbackProvider
+        | Op::KleisterRedirect => &[],
+        Op::GiantSwarmLogin | Op::NuExtractExchange => &[],
+        _ => &["authorization"],
+    }
+}
+
+/// With every credential of its service stored, each operation sends the
+/// ones its spec names and no other: a Glowmarkt login sends no `token`,
+/// Kleister's login and provider flow no `X-API-Key`, a Giant Swarm login
+/// and a NuExtract token exchange no `Authorization`. The same check sees
+/// each credential where it is due (the positive control, in the same loop).
+///
+/// Catches: the runtime attaching every stored credential to every call
+/// (a token sent to a login endpoint or to a third party's redirect
+/// target), and a scheme dropped from an operation that needs it.
+#[tokio::test]
+async fn each_operation_sends_only_its_own_credentials() {
+    let mut seen_sent = std::collections::BTreeSet::new();
+    for op in OPS {
+        let server =
+            RawServer::start(Behaviour::Respond(200, "application/json", b"{}".to_vec())).await;
+        let _ = call(op, config(&server.base_url)).await;
+        let requests = server.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1, "{op:?}: {requests:?}");
+        let sent: Vec<&str> = CREDENTIAL_HEADERS
+            .into_iter()
+            .filter(|h| common::header(&requests[0], h).is_some())
+            .collect();
+        assert_eq!(sent, expected_credentials(op), "{op:?}: {}", requests[0]);
+        for h in &sent {
+            let value = common::header(&requests[0], h).unwrap();
+            assert!(value.ends_with(SECRET), "{op:?}: {h}: {value}");
+            seen_sent.insert(*h);
+        }
+    }
+    // Every credential header was seen sent somewhere: an absence above is
+    // not an artefact of a recorder that cannot see the header.
+    assert_eq!(seen_sent.len(), CREDENTIAL_HEADERS.len(), "{seen_sent:?}");
 }
 
 // ---- undecodable answers that carry tokens -------------------------------
@@ -579,13 +683,24 @@ async fn unlisted_status_with_a_token_body_does_not_print_it() {
 }
 
 /// Transport errors never carry the URL (Kleister's verify has its token
-/// in the path).
+/// in the path). Here every operation's URL carries the secret, in a base
+/// path segment (as a tenant key in a self-hosted base URL would), so each
+/// error could show it; the positive control is reqwest's own error for the
+/// same URL, which does.
 #[tokio::test]
 async fn transport_errors_never_carry_the_url() {
+    let base = format!("{}/{SECRET}", common::closed_port_url());
+    let raw = plain_reqwest(reqwest::Client::builder())
+        .get(format!("{base}/x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{raw} {raw:?}").contains(SECRET),
+        "control: reqwest's error does not show its URL, so this test could not fail: {raw:?}"
+    );
     for op in OPS {
-        let e = call(op, config(&common::closed_port_url()))
-            .await
-            .unwrap_err();
+        let e = call(op, config(&base)).await.unwrap_err();
         assert_eq!(e.variant, "CommunicationError", "{op:?}: {e:?}");
         assert!(!e.display.contains("verify"), "{}", e.display);
         assert_clean(&format!("{op:?}"), &e.display);

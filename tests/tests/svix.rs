@@ -2,7 +2,11 @@
 //! typed value that comes back, for every operation and error status.
 #![allow(deprecated)] // dashboard_access is deprecated upstream and still tested.
 
-use authapi::svix::{self, types, Client, Config, Error};
+mod common;
+
+use authapi::reqwest::header::{HeaderMap, HeaderValue};
+use authapi::svix::{self, types, Client, Config, Error, Retry};
+use common::{header, header_count, Behaviour, RawServer};
 use httpmock::prelude::*;
 use serde_json::json;
 
@@ -533,4 +537,61 @@ fn debug_of_client_hides_the_token() {
     let debug = format!("{client:?}");
     assert!(!debug.contains("Secret0123456789"), "{debug}");
     assert!(debug.contains("HTTPBearer"), "{debug}");
+}
+
+/// The idempotency key and the token go out once per attempt, whatever the
+/// caller's HTTP client adds by default: the caller's key replaces a
+/// default `Idempotency-Key`, the automatic key does too when the caller
+/// gives none, and the token replaces a default `Authorization`; a retry
+/// sends the same single key again. A default header nothing replaces
+/// still goes out (the positive control: defaults reach the wire).
+///
+/// Catches: a key or credential appended beside a default one (two keys on
+/// one request: the server may dedupe on either), a key that changes or
+/// accumulates across attempts.
+#[tokio::test]
+async fn the_key_and_the_token_replace_default_headers_not_append() {
+    for callers_key in [Some("mine-1"), None] {
+        let server = RawServer::start(Behaviour::Script(vec![
+            Behaviour::Respond(503, "application/json", b"{}".to_vec()),
+            Behaviour::Respond(204, "application/json", Vec::new()),
+        ]))
+        .await;
+        let mut defaults = HeaderMap::new();
+        defaults.insert("idempotency-key", HeaderValue::from_static("default-key"));
+        defaults.insert("authorization", HeaderValue::from_static("Bearer default"));
+        defaults.insert("x-team", HeaderValue::from_static("payments"));
+        let config = Config::new()
+            .base_url(&server.base_url)
+            .retry(Retry::new().base_delay(std::time::Duration::from_millis(5)))
+            .http(move |b| b.default_headers(defaults.clone()));
+        let client = Client::from_config(config).unwrap();
+        client.set_token(TOKEN).unwrap();
+        let call = client.logout();
+        let call = match callers_key {
+            Some(k) => call.idempotency_key(k),
+            None => call,
+        };
+        call.send().await.unwrap();
+        let requests = server.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 2, "the 503 was not retried");
+        let keys: Vec<&str> = requests
+            .iter()
+            .map(|r| header(r, "idempotency-key").unwrap())
+            .collect();
+        for r in &requests {
+            assert_eq!(header_count(r, "idempotency-key"), 1, "{r}");
+            assert_eq!(header_count(r, "authorization"), 1, "{r}");
+            assert_eq!(
+                header(r, "authorization"),
+                Some(&*format!("Bearer {TOKEN}"))
+            );
+            assert_eq!(header(r, "x-team"), Some("payments"), "{r}");
+        }
+        assert_eq!(keys[0], keys[1], "{keys:?}");
+        match callers_key {
+            Some(k) => assert_eq!(keys[0], k),
+            None => assert!(keys[0].starts_with("auto_"), "{keys:?}"),
+        }
+    }
 }

@@ -179,8 +179,8 @@ pub fn run(root: &Path, rest: &[&str]) -> Result<(), String> {
         ["--in-diff", base, "--list"] => (Mode::InDiff((*base).into()), true),
         _ => return Err("usage: cargo xtask mutants [--in-diff <base>] [--list]".into()),
     };
-    let text = std::fs::read_to_string(root.join(EXCLUSIONS))
-        .map_err(|e| format!("{EXCLUSIONS}: {e}"))?;
+    let text =
+        std::fs::read_to_string(root.join(EXCLUSIONS)).map_err(|e| format!("{EXCLUSIONS}: {e}"))?;
     let exclusions = exclusions(&text)?;
     let have = Command::new("cargo")
         .args(["mutants", "--version"])
@@ -282,7 +282,10 @@ mod tests {
             true,
         )
         .join(" ");
-        assert!(diff.contains("--in-diff d.patch") && diff.ends_with("--list"), "{diff}");
+        assert!(
+            diff.contains("--in-diff d.patch") && diff.ends_with("--list"),
+            "{diff}"
+        );
         assert!(!diff.contains("--file"), "{diff}");
     }
 }

@@ -359,6 +359,81 @@ mod tests {
         assert_eq!(redact_userinfo("https://h.example"), "https://h.example");
     }
 
+    /// The `Referer` header of the second hop of a redirect that `builder`'s
+    /// client follows (two servers on 127.0.0.1: the first answers 307 to
+    /// the second, which records what it receives).
+    fn referer_on_second_hop(builder: reqwest::ClientBuilder) -> Option<String> {
+        use std::io::{Read, Write};
+        use std::net::TcpListener;
+
+        fn head(socket: &mut std::net::TcpStream) -> String {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut chunk).unwrap();
+                assert!(n > 0, "the request ended early");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+        let second = TcpListener::bind("127.0.0.1:0").unwrap();
+        let second_url = format!("http://{}/next", second.local_addr().unwrap());
+        let first = TcpListener::bind("127.0.0.1:0").unwrap();
+        let first_url = format!("http://{}/start", first.local_addr().unwrap());
+        let redirecting = std::thread::spawn(move || {
+            let (mut s, _) = first.accept().unwrap();
+            head(&mut s);
+            let answer = format!(
+                "HTTP/1.1 307 Moved\r\nlocation: {second_url}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            s.write_all(answer.as_bytes()).unwrap();
+        });
+        let recording = std::thread::spawn(move || {
+            let (mut s, _) = second.accept().unwrap();
+            let request = head(&mut s);
+            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            request
+        });
+        let client = builder.build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = rt.block_on(client.get(&first_url).send()).unwrap().status();
+        assert_eq!(status, 200, "the redirect was not followed");
+        redirecting.join().unwrap();
+        let request = recording.join().unwrap();
+        request.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("referer")
+                .then(|| v.trim().to_string())
+        })
+    }
+
+    /// "No `Referer` is ever sent" holds even on a second hop: a `Referer`
+    /// is only ever added to the request that follows a redirect, and
+    /// authapi follows none, so the only place a second hop can be made is
+    /// here, with a redirect policy put back on top of the builder every
+    /// client starts from. Its second hop carries no `Referer`; the same
+    /// hop made by a default reqwest client does (the positive control).
+    ///
+    /// Catches: `.referer(false)` dropped from `no_redirects`, which the
+    /// redirect refusal alone would hide until a customisation or a reqwest
+    /// change let one redirect through.
+    #[test]
+    fn no_referer_even_on_a_followed_second_hop() {
+        install_crypto_provider();
+        let follow = || reqwest::redirect::Policy::limited(3);
+        let control = referer_on_second_hop(reqwest::Client::builder().redirect(follow()));
+        assert!(
+            control.as_deref().is_some_and(|r| r.ends_with("/start")),
+            "control: a default client's second hop has no Referer ({control:?})"
+        );
+        let ours = referer_on_second_hop(http_client_builder().redirect(follow()));
+        assert_eq!(ours, None);
+    }
+
     /// `host:port` without a scheme is a typo to show, not userinfo to hide.
     #[test]
     fn a_base_url_without_a_scheme_shows_the_input_and_the_fix() {

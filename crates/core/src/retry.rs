@@ -76,6 +76,12 @@ impl Retry {
         self
     }
 
+    /// The same policy without a call deadline (a session's refresh).
+    pub(crate) fn without_deadline(mut self) -> Self {
+        self.deadline = None;
+        self
+    }
+
     pub(crate) fn deadline_of_call(&self) -> Option<Duration> {
         self.deadline
     }

@@ -103,6 +103,20 @@ impl Runtime {
         }
     }
 
+    /// The runtime a session's refresher runs on: it knows the credential
+    /// generation the refresh started from (see [`Runtime::keep_session`]),
+    /// and it has no call deadline. The refresh runs in its own task so
+    /// that no caller's deadline cuts it short once the service may have
+    /// spent the old refresh token; its own deadline must not either. The
+    /// request timeout and the retries still bound it, and every caller
+    /// waiting for it still gives up at its own deadline.
+    pub(crate) fn for_refresh(&self, seen: u64) -> Runtime {
+        let mut rt = self.clone();
+        rt.refresh_from = Some(seen);
+        rt.retry = rt.retry.without_deadline();
+        rt
+    }
+
     pub(crate) fn with_base(mut self, base: reqwest::Url, explicit: bool) -> Self {
         self.base = Some(base);
         self.explicit_base = explicit;
@@ -368,7 +382,7 @@ impl Runtime {
         if !s.due(self.expiry()) {
             return Ok(());
         }
-        s.refresh(self, http, seen, Instant::now())
+        s.refresh(self, http, seen, Instant::now(), &tracing::Span::current())
             .await
             .map_err(Error::Session)
     }
@@ -521,7 +535,7 @@ impl Runtime {
             let seen = self.credential_generation();
             if s.due(self.expiry()) {
                 let since = *started.get_or_insert_with(Instant::now);
-                s.refresh(self, http, seen, since)
+                s.refresh(self, http, seen, since, span)
                     .await
                     .map_err(Error::Session)?;
             }
@@ -585,7 +599,7 @@ impl Runtime {
                     drop(response);
                     tracing::debug!(attempt, "401: refreshing the session once");
                     let since = *started.get_or_insert_with(Instant::now);
-                    s.refresh(self, http, seen, since)
+                    s.refresh(self, http, seen, since, span)
                         .await
                         .map_err(|e| Error::Session(e).with_attempts(attempt))?;
                     continue;
@@ -710,30 +724,67 @@ mod tests {
         let _ = super::unix_time(i64::MIN);
     }
 
+    /// The cache keeps what it built and serves a repeat from it: a cached
+    /// entry, replaced behind the cache's back by a marker, is what the next
+    /// call of that path returns (so it was not built again). It holds at
+    /// most `URL_CACHE` entries, the latest ones, and never a path given to
+    /// `url_uncached`, while the same path through `url` is cached (the
+    /// positive control of that absence).
+    ///
+    /// Catches: a cache that is never read (every call re-parses), one keyed
+    /// wrongly, one that grows without bound or evicts the newest entry, and
+    /// a secret path (Kleister's verify token) kept after its call.
     #[test]
     fn urls_keep_the_base_path_and_repeat_from_the_cache() {
         let (_, _, rt) = Config::new()
             .base_url("https://h.example/api/v0-1/")
             .build(None)
             .unwrap();
+        let cached = |rt: &super::Runtime| -> Vec<String> {
+            let urls = rt.shared.urls.read().unwrap();
+            urls.built.iter().map(|(p, _)| p.clone()).collect()
+        };
         let a = rt.url::<()>("/auth/token/a%20b").unwrap();
         assert_eq!(a.as_str(), "https://h.example/api/v0-1/auth/token/a%20b");
-        let again = rt.url::<()>("/auth/token/a%20b").unwrap();
-        assert_eq!(a, again);
+        assert_eq!(cached(&rt), ["/auth/token/a%20b"]);
+
+        // A repeat is served from the cache: plant a marker in the entry.
+        let marker = reqwest::Url::parse("https://marker.example/served-from-cache").unwrap();
+        rt.shared.urls.write().unwrap().built[0].1 = marker.clone();
+        assert_eq!(rt.url::<()>("/auth/token/a%20b").unwrap(), marker);
+        assert_eq!(cached(&rt).len(), 1, "a repeat added an entry");
+        // Another path is built, not mistaken for the cached one.
         let other = rt.url::<()>("/auth").unwrap();
         assert_eq!(other.as_str(), "https://h.example/api/v0-1/auth");
+        assert_eq!(cached(&rt), ["/auth/token/a%20b", "/auth"]);
+
+        // Bounded: 40 more paths leave the latest `URL_CACHE` of them.
         for i in 0..40 {
             let u = rt.url::<()>(&format!("/x/{i}")).unwrap();
             assert_eq!(u.path(), format!("/api/v0-1/x/{i}"));
         }
+        let kept = cached(&rt);
+        let latest: Vec<String> = (40 - super::URL_CACHE..40)
+            .map(|i| format!("/x/{i}"))
+            .collect();
+        assert_eq!(kept, latest);
+        // An evicted path is built again, correctly.
+        assert_eq!(
+            rt.url::<()>("/auth/token/a%20b").unwrap().as_str(),
+            "https://h.example/api/v0-1/auth/token/a%20b"
+        );
+
+        // A secret path is never cached; the same path through `url` is.
         let secret = rt.url_uncached::<()>("/auth/verify/s3cret").unwrap();
         assert_eq!(secret.path(), "/api/v0-1/auth/verify/s3cret");
-        let cache = rt.shared.urls.read().unwrap();
-        assert!(!cache
-            .built
-            .iter()
-            .any(|(p, u)| p.contains("s3cret") || u.as_str().contains("s3cret")));
-        drop(cache);
+        assert!(!cached(&rt).iter().any(|p| p.contains("s3cret")));
+        let (_, _, control) = Config::new()
+            .base_url("https://h.example/api/v0-1/")
+            .build(None)
+            .unwrap();
+        control.url::<()>("/auth/verify/s3cret").unwrap();
+        assert_eq!(cached(&control), ["/auth/verify/s3cret"]);
+
         let (_, _, root) = Config::new().base_url("http://h").build(None).unwrap();
         assert_eq!(root.url::<()>("/a/").unwrap().as_str(), "http://h/a/");
     }

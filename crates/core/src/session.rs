@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::StatusCode;
+use tracing::Instrument;
 
 use crate::runtime::Runtime;
 
@@ -126,18 +127,23 @@ impl Session {
     /// Makes sure the token is newer than generation `seen`, refreshing it
     /// unless another call already did. Calls that were waiting while a
     /// refresh failed get that failure instead of starting another.
+    /// `span` is the span of the call that needs the refresh.
     pub(crate) async fn refresh(
         self: &Arc<Self>,
         rt: &Runtime,
         http: &reqwest::Client,
         seen: u64,
         waiting_since: Instant,
+        span: &tracing::Span,
     ) -> Result<(), SessionError> {
         // Its own task: a caller that gives up (a deadline, a dropped
         // future) must not cut a refresh short after the server spent the
-        // old refresh token and before the new one is kept.
+        // old refresh token and before the new one is kept. The task runs
+        // in the caller's span, which a spawned task does not inherit: the
+        // refresh's own call and events stay inside the call that needed it.
         let (session, rt, http) = (Arc::clone(self), rt.clone(), http.clone());
-        tokio::spawn(async move { session.refresh_now(&rt, &http, seen, waiting_since).await })
+        let refresh = async move { session.refresh_now(&rt, &http, seen, waiting_since).await };
+        tokio::spawn(refresh.instrument(span.clone()))
             .await
             .unwrap_or_else(|_| Err(SessionError::new("the refresh task ended abnormally")))
     }
@@ -161,9 +167,7 @@ impl Session {
         tracing::debug!(scheme = self.scheme, "refreshing the session token");
         // The refresher's runtime knows where the refresh started: what it
         // keeps is dropped if the credentials changed meanwhile.
-        let mut from = rt.clone();
-        from.refresh_from = Some(seen);
-        match (self.refresher)(from, http.clone()).await {
+        match (self.refresher)(rt.for_refresh(seen), http.clone()).await {
             Ok(()) => {
                 *last_failure = None;
                 tracing::debug!(scheme = self.scheme, "session token refreshed");

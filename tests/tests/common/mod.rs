@@ -46,11 +46,37 @@ pub enum Behaviour {
     Script(Vec<Behaviour>),
     /// The function answers each request (its head and body) with a status,
     /// extra header lines and a JSON body, on a keep-alive connection.
+    /// A header line `x-delay-ms: <n>` slows the answer by `n` ms; a line
+    /// `x-hold: 1` keeps it until the test calls [`RawServer::release`].
     Handler(Handler),
+    /// Every request, on a keep-alive connection, gets what the slot holds
+    /// at that moment: status, content type, body bytes (any bytes).
+    Slot(Arc<Mutex<Answer>>),
 }
 
 /// See [`Behaviour::Handler`].
 pub type Handler = Arc<dyn Fn(&str) -> (u16, String, String) + Send + Sync>;
+
+/// See [`Behaviour::Slot`].
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// How many lines of the request head name header `name` (a header sent
+/// twice counts twice).
+pub fn header_count(request: &str, name: &str) -> usize {
+    let head = request.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines()
+        .skip(1)
+        .filter(|l| {
+            l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        })
+        .count()
+}
 
 /// The value of header `name` in a recorded request.
 pub fn header<'a>(request: &'a str, name: &str) -> Option<&'a str> {
@@ -65,6 +91,8 @@ pub struct RawServer {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// When each request arrived, in order.
     pub times: Arc<Mutex<Vec<Instant>>>,
+    /// Answers marked `x-hold` wait for a permit of this gate.
+    hold: Arc<tokio::sync::Semaphore>,
 }
 
 impl RawServer {
@@ -76,23 +104,37 @@ impl RawServer {
         let seen = requests.clone();
         let when = times.clone();
         let counter = Arc::new(AtomicUsize::new(0));
+        let hold = Arc::new(tokio::sync::Semaphore::new(0));
+        let gate = hold.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
+                // Head and body go out in two writes: without this, Nagle's
+                // algorithm holds the body for the client's delayed ACK.
+                let _ = socket.set_nodelay(true);
                 let behaviour = behaviour.clone();
                 let seen = seen.clone();
                 let when = when.clone();
                 let counter = counter.clone();
-                tokio::spawn(async move { serve(socket, behaviour, seen, when, counter).await });
+                let gate = gate.clone();
+                tokio::spawn(
+                    async move { serve(socket, behaviour, seen, when, counter, gate).await },
+                );
             }
         });
         RawServer {
             base_url,
             requests,
             times,
+            hold,
         }
+    }
+
+    /// Lets `n` held answers (`x-hold`) go, now or when they arrive.
+    pub fn release(&self, n: usize) {
+        self.hold.add_permits(n);
     }
 
     /// The gaps between consecutive requests.
@@ -157,7 +199,27 @@ async fn serve(
     seen: Arc<Mutex<Vec<String>>>,
     when: Arc<Mutex<Vec<Instant>>>,
     counter: Arc<AtomicUsize>,
+    hold: Arc<tokio::sync::Semaphore>,
 ) {
+    if let Behaviour::Slot(slot) = &behaviour {
+        while let Some(request) = read_request(&mut socket).await {
+            when.lock().unwrap().push(Instant::now());
+            seen.lock().unwrap().push(request);
+            let answer = slot.lock().unwrap().clone();
+            let head = format!(
+                "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
+                answer.status,
+                answer.content_type,
+                answer.body.len()
+            );
+            if socket.write_all(head.as_bytes()).await.is_err()
+                || socket.write_all(&answer.body).await.is_err()
+            {
+                return;
+            }
+        }
+        return;
+    }
     if let Behaviour::Handler(handler) = &behaviour {
         // Keep-alive: answer every request on this connection.
         while let Some(request) = read_request(&mut socket).await {
@@ -171,6 +233,12 @@ async fn serve(
                 .and_then(|v| v.trim().parse::<u64>().ok())
             {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            if headers.lines().any(|l| l.starts_with("x-hold:")) {
+                match hold.acquire().await {
+                    Ok(permit) => permit.forget(),
+                    Err(_) => return,
+                }
             }
             let head = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n",
@@ -228,7 +296,9 @@ async fn serve(
                 left -= k;
             }
         }
-        Behaviour::Script(_) | Behaviour::Handler(_) => unreachable!("handled above"),
+        Behaviour::Script(_) | Behaviour::Handler(_) | Behaviour::Slot(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
