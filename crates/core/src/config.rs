@@ -357,6 +357,10 @@ mod tests {
         let c = Config::new().base_url("admin:hunter2@api.example.com");
         assert!(!format!("{c:?}").contains("hunter2"));
         assert_eq!(redact_userinfo("https://h.example"), "https://h.example");
+        // A one-letter scheme, and an `@` only before the `://`: the
+        // userinfo is what follows `://`, nothing before it.
+        assert_eq!(redact_userinfo("x://u:p4ss@h"), "x://<redacted>@h");
+        assert_eq!(redact_userinfo("a@b://host"), "a@b://host");
     }
 
     /// The `Referer` header of the second hop of a redirect that `builder`'s
