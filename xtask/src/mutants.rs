@@ -114,11 +114,13 @@ pub fn arguments(
         "mutants".into(),
         "--no-shuffle".into(),
         // Mutants live in the runtime: its unit tests are in authapi-core,
-        // the wire tests that pin its promises in authapi-tests. Unit and
-        // integration tests only (`--lib --tests`): doc tests and examples
-        // would add a link per mutant and pin nothing the others do not.
+        // the wire tests that pin its promises in authapi-tests. The unit
+        // tests first: they take seconds and catch most mutants before any
+        // wire test runs. Unit and integration tests only (`--lib --tests`):
+        // doc tests and examples would add a link per mutant and pin nothing
+        // the others do not.
         "--test-package".into(),
-        "authapi-tests,authapi-core".into(),
+        "authapi-core,authapi-tests".into(),
         "--cargo-test-arg=--lib".into(),
         "--cargo-test-arg=--tests".into(),
         // The wire tests spend most of their time waiting on loopback
@@ -258,9 +260,9 @@ mod tests {
             "--package authapi-core",
             "--file crates/core/src/retry.rs",
             r"--re \bsafe_to_repeat\b",
-            "--test-package authapi-tests",
+            "--test-package authapi-core,authapi-tests",
             "--exclude-re x",
-            "--test-package authapi-tests,authapi-core",
+            "--test-package authapi-core,authapi-tests",
             "--cargo-test-arg=--tests",
         ] {
             assert!(args.contains(want), "{want}: {args}");

@@ -218,6 +218,15 @@ fn uuid_v4() -> [u8; 36] {
 mod tests {
     use super::*;
 
+    /// Catches a disabled policy that still retries (the default's three
+    /// attempts): every call would wait out its backoff.
+    #[test]
+    fn disabled_means_one_attempt() {
+        assert_eq!(Retry::disabled().max_attempts, 1);
+        assert_eq!(Retry::new().max_attempts(0).max_attempts, 1);
+        assert!(Retry::default().max_attempts > 1);
+    }
+
     #[test]
     fn backoff_grows_and_is_capped() {
         let r = Retry::new()
