@@ -255,3 +255,82 @@ async fn a_missing_credential_names_the_method_to_call() {
     assert!(text.contains("`set_token` or `login`"), "{text}");
     assert_eq!(any.calls_async().await, 0);
 }
+
+/// A service that echoes the credential it was sent inside its own message
+/// field: `Display` and `Debug` show the message without it, for every
+/// service and credential kind (the refresh token included).
+#[tokio::test]
+async fn a_held_secret_echoed_in_the_message_is_redacted() {
+    const TOKEN: &str = "tok-EchoedHeldToken";
+    const REFRESH: &str = "ref-EchoedHeldRefresh";
+    const APP: &str = "app-EchoedHeldAppId";
+    let says = |m: &str| format!("denied for {m} today");
+    let check = |service: &str, e: String| {
+        assert!(e.contains("denied for"), "{service}: {e}"); // the message is shown
+        assert!(e.contains("<redacted>"), "{service}: {e}");
+        for s in [TOKEN, REFRESH, APP] {
+            assert!(!e.contains(s), "{service}: {e}");
+        }
+    };
+
+    let server = answering(404, json!({"code": "x", "detail": says(TOKEN)})).await;
+    let c = svix::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    c.set_token(TOKEN).unwrap();
+    let e = c.logout().send().await.unwrap_err();
+    check("svix", format!("{e} {e:?}"));
+
+    let server = answering(401, json!({"message": says(TOKEN)})).await;
+    let c = kleister::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    c.set_token(TOKEN).unwrap();
+    let e = c.verify().send().await.unwrap_err();
+    check("kleister", format!("{e} {e:?}"));
+
+    let server = answering(400, json!({"error": format!("{} {}", says(TOKEN), APP)})).await;
+    let c = glowmarkt::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    c.set_application_id(APP).unwrap();
+    c.set_token(TOKEN).unwrap();
+    let e = c.new_token().send().await.unwrap_err();
+    check("glowmarkt", format!("{e} {e:?}"));
+
+    let server = answering(401, json!({"code": "x", "message": says(TOKEN)})).await;
+    let c = giantswarm::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    c.set_token(TOKEN).unwrap();
+    let e = c.delete_auth_token().send().await.unwrap_err();
+    check("giantswarm", format!("{e} {e:?}"));
+
+    let server = answering(
+        403,
+        json!({"code": "x", "message": format!("{} {REFRESH}", says(TOKEN))}),
+    )
+    .await;
+    let c = nuextract::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    c.set_token(TOKEN).unwrap();
+    c.set_refresh_token(nuextract::Secret::new(REFRESH));
+    let e = c.current_user().send().await.unwrap_err();
+    check("nuextract", format!("{e} {e:?}"));
+}
+
+/// NuExtract's plain-text 400 shows its head, not the decoder's quote of
+/// the input (which can hold the code or refresh token sent).
+#[tokio::test]
+async fn nuextract_text_errors_show_their_head_only() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(400)
+                .header("content-type", "text/plain")
+                .body(format!(
+                    "Invalid value for: body (expected token got '{SECRET}')"
+                ));
+        })
+        .await;
+    let c = nuextract::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
+    let e = c
+        .exchange_token()
+        .body(nuextract::types::TokenRequest::refresh("r"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_says(&shown(&e), &["400", "Invalid value for: body"]);
+}

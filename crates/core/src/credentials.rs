@@ -128,6 +128,12 @@ impl Credentials {
     }
 
     /// Names of the schemes that hold a secret, never the secrets.
+    /// Every stored header value, for scrubbing echoed secrets.
+    pub(crate) fn values(&self) -> Vec<HeaderValue> {
+        let guard = self.values.read().unwrap_or_else(|e| e.into_inner());
+        guard.iter().map(|(_, v)| v.clone()).collect()
+    }
+
     pub(crate) fn names(&self) -> Vec<&'static str> {
         let guard = self.values.read().unwrap_or_else(|e| e.into_inner());
         guard.iter().map(|(n, _)| *n).collect()

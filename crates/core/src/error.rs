@@ -614,6 +614,22 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The secrets the client held when an error answer arrived, stored in its
+/// extensions so that [`service_error`] can keep them out of the message.
+#[derive(Clone)]
+pub(crate) struct HeldSecrets(pub Vec<String>);
+
+/// `message` with every held secret (of 4 characters or more, so that no
+/// ordinary word is hidden) replaced by `<redacted>`.
+fn scrub(mut message: String, held: Option<&HeldSecrets>) -> String {
+    for secret in held.map(|h| h.0.as_slice()).unwrap_or_default() {
+        if secret.len() >= 4 && message.contains(secret.as_str()) {
+            message = message.replace(secret.as_str(), "<redacted>");
+        }
+    }
+    message
+}
+
 /// How many times the runtime sent the request behind a response; stored in
 /// the response's extensions so the decoders can report it.
 #[derive(Clone, Copy)]
@@ -671,15 +687,18 @@ pub fn refusal<T, E: crate::ErrorBody>(answer: &ResponseValue<T>, body: E) -> Er
 /// Decodes a documented error body as `E`, by status: the error the call
 /// returns.
 pub async fn service_error<E: crate::ErrorBody>(response: reqwest::Response) -> Error<E> {
+    let held = response.extensions().get::<HeldSecrets>().cloned();
     let (status, headers, body, attempts) = match read(response).await {
         Ok(parts) => parts,
         Err(e) => return e,
     };
     match E::decode(status, &body) {
         Ok(value) => Error::ErrorResponse(ServiceError {
+            // Scrubbed before it is cut to one line, so that no cut can
+            // split a secret and leave its prefix unmatched.
             message: value
                 .message()
-                .map(|m| crate::error_body::one_line(&m).into()),
+                .map(|m| crate::error_body::one_line(&scrub(m, held.as_ref())).into()),
             body: value,
             status,
             headers,

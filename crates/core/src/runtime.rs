@@ -147,6 +147,25 @@ impl Runtime {
         Ok(true)
     }
 
+    /// Every secret the client holds, as a service could echo it: each
+    /// credential's header value, its part after the scheme's prefix
+    /// (`Bearer `, `giantswarm `), and the refresh token.
+    fn held_secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for value in self.shared.credentials.values() {
+            if let Ok(text) = value.to_str() {
+                if let Some((_, bare)) = text.rsplit_once(' ') {
+                    out.push(bare.to_string());
+                }
+                out.push(text.to_string());
+            }
+        }
+        if let Some(r) = self.refresh_token() {
+            out.push(r.expose().to_string());
+        }
+        out
+    }
+
     /// The base URL calls go to now (see [`Runtime::follow_base`]).
     #[doc(hidden)]
     pub fn base_url(&self) -> Option<String> {
@@ -652,6 +671,13 @@ impl Runtime {
             );
         }
         response.extensions_mut().insert(Attempts(attempt));
+        if status.is_client_error() || status.is_server_error() {
+            // An error's message is shown by `Display`; a careless or
+            // hostile service may echo the credential it was sent there.
+            response
+                .extensions_mut()
+                .insert(crate::error::HeldSecrets(self.held_secrets()));
+        }
         crate::body::prepare(
             response,
             self.max_response_bytes,
