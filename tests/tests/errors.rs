@@ -305,7 +305,8 @@ async fn a_held_secret_echoed_in_the_message_is_redacted() {
     .await;
     let c = nuextract::Client::from_config(Config::new().base_url(server.base_url())).unwrap();
     c.set_token(TOKEN).unwrap();
-    c.set_refresh_token(nuextract::Secret::new(REFRESH));
+    c.set_refresh_token(nuextract::Secret::new(REFRESH))
+        .unwrap();
     let e = c.current_user().send().await.unwrap_err();
     check("nuextract", format!("{e} {e:?}"));
 }

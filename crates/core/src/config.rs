@@ -4,8 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::base_url::{normalize_base_url, redact_userinfo};
+use crate::config_error::ConfigError;
 use crate::retry::Retry;
 use crate::runtime::Runtime;
+use crate::session::SessionOptions;
+use crate::store::{MemoryStore, SealingKey, SessionStore};
 
 /// Default total timeout of one request (connect, send, receive the body).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -15,67 +19,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// the cap keeps a broken or hostile server from making the client buffer
 /// an unbounded body.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
-
-/// An error building a client or setting a credential. It never contains
-/// the secret itself, nor the userinfo of a base URL.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The service has no fixed host and no base URL was given.
-    MissingBaseUrl,
-    /// The base URL does not parse or is not `http`/`https`. `url` has any
-    /// `user:password@` part replaced by `<redacted>@`.
-    InvalidBaseUrl {
-        /// The base URL, without its userinfo.
-        url: String,
-        /// Why it was refused.
-        reason: String,
-    },
-    /// A value cannot be sent in the named header (control characters such
-    /// as CR or LF, or non-visible bytes).
-    InvalidHeaderValue {
-        /// The header's name.
-        header: &'static str,
-    },
-    /// The HTTP client could not be built.
-    Http(reqwest::Error),
-    /// A credential was set for a security scheme the spec does not have.
-    UnknownScheme {
-        /// The scheme's name.
-        scheme: &'static str,
-    },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::MissingBaseUrl => f.write_str(
-                "this service has no fixed host: give the API's base URL with Config::base_url",
-            ),
-            ConfigError::InvalidBaseUrl { url, reason } => {
-                write!(f, "invalid base URL `{url}`: {reason}")
-            }
-            ConfigError::InvalidHeaderValue { header } => write!(
-                f,
-                "the value for header `{header}` contains characters HTTP headers cannot carry \
-                 (CR, LF or other control bytes)"
-            ),
-            ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
-            ConfigError::UnknownScheme { scheme } => {
-                write!(f, "the spec has no security scheme `{scheme}`")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfigError::Http(e) => Some(e),
-            _ => None,
-        }
-    }
-}
 
 /// A caller's change to the `reqwest::ClientBuilder` (see [`Config::http`]).
 type Customise = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
@@ -91,7 +34,19 @@ pub struct Config {
     max_response_bytes: usize,
     retry: Retry,
     tracing: bool,
+    store: Option<Arc<dyn SessionStore>>,
+    session_name: String,
+    sealing_key: Option<SealingKey>,
+    lease_ttl: Duration,
+    refresh_backoff: Duration,
 }
+
+/// How long a refresh lease lasts by default: a process that dies holding
+/// it blocks the others' refresh this long at most.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+/// How long a session waits, by default, before refreshing again after the
+/// service refused a token it had just refreshed.
+pub const DEFAULT_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Default for Config {
     fn default() -> Self {
@@ -104,6 +59,11 @@ impl Default for Config {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: Retry::default(),
             tracing: true,
+            store: None,
+            session_name: "default".to_string(),
+            sealing_key: None,
+            lease_ttl: DEFAULT_LEASE_TTL,
+            refresh_backoff: DEFAULT_REFRESH_BACKOFF,
         }
     }
 }
@@ -119,6 +79,17 @@ impl fmt::Debug for Config {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("tracing", &self.tracing)
+            .field(
+                "session_store",
+                &self
+                    .store
+                    .as_ref()
+                    .map_or("private, in memory".into(), |s| s.describe()),
+            )
+            .field("session_name", &self.session_name)
+            .field("sealing_key", &self.sealing_key)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("refresh_backoff", &self.refresh_backoff)
             .finish()
     }
 }
@@ -208,6 +179,67 @@ impl Config {
         self
     }
 
+    /// Where the client keeps its session (token, expiry, refresh token):
+    /// by default a private [`MemoryStore`](crate::MemoryStore) of its own.
+    /// Give clients one store to share a login: a `MemoryStore` for the
+    /// clients of one process, a [`FileStore`](crate::FileStore) for the
+    /// processes of one machine, `authapi_redis_store::RedisStore` for a
+    /// fleet. Clients share a session when they share the store, the
+    /// service, the base URL and the [`Config::session_name`].
+    ///
+    /// ```no_run
+    /// use authapi_core::{Config, FileStore};
+    ///
+    /// let store = FileStore::new("/var/lib/my-app/sessions")?;
+    /// let config = Config::new().session_store(store).session_name("worker-pool");
+    /// # Ok::<(), authapi_core::StoreError>(())
+    /// ```
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// [`Config::session_store`] for a store already behind an `Arc`.
+    pub fn session_store_arc(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The session's name in its store (default `"default"`): one name per
+    /// account, when one store holds several logins to one service.
+    pub fn session_name(mut self, name: impl Into<String>) -> Self {
+        self.session_name = name.into();
+        self
+    }
+
+    /// Seals session records at rest (ChaCha20-Poly1305): the store then
+    /// holds no token or refresh token anyone can read without the key, and
+    /// a record changed or written without it is refused. Every process
+    /// sharing the session needs the same key.
+    pub fn sealing_key(mut self, key: SealingKey) -> Self {
+        self.sealing_key = Some(key);
+        self
+    }
+
+    /// How long a refresh lease lasts (default 30 s): longer than a
+    /// refresh takes, short enough that a process dying mid-refresh does
+    /// not stall the others for long. (The file store's lease ends with
+    /// its process, whatever this says.)
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    /// After the service refuses a token refreshed less than this long ago
+    /// (default 30 s), the session does not refresh again until this much
+    /// time has passed since that refresh: calls fail at once with
+    /// `SessionErrorKind::RefusedAfterRefresh` instead of spending refresh
+    /// tokens on a service that refuses them all.
+    pub fn refresh_backoff(mut self, backoff: Duration) -> Self {
+        self.refresh_backoff = backoff;
+        self
+    }
+
     /// Checks the base URL (or falls back to `default_base_url`) and builds
     /// the HTTP client and runtime. Used by the generated
     /// `Client::from_config`; not part of the API.
@@ -236,8 +268,24 @@ impl Config {
         let http = no_redirects(builder)
             .build()
             .map_err(|e| ConfigError::Http(e.without_url()))?;
-        let runtime = Runtime::new(self.max_response_bytes, self.retry.clone(), self.tracing)
-            .with_base(parsed, self.base_url.is_some());
+        let session = SessionOptions {
+            store: self
+                .store
+                .clone()
+                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            name: self.session_name.clone(),
+            base_url: base.clone(),
+            sealing: self.sealing_key.clone(),
+            lease_ttl: self.lease_ttl,
+            backoff: self.refresh_backoff,
+        };
+        let runtime = Runtime::new(
+            self.max_response_bytes,
+            self.retry.clone(),
+            self.tracing,
+            session,
+        )
+        .with_base(parsed, self.base_url.is_some());
         Ok((base, http, runtime))
     }
 }
@@ -258,58 +306,6 @@ fn no_redirects(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         .connection_verbose(false)
 }
 
-/// Checks a base URL and removes trailing slashes: operation paths are
-/// appended to it, and they start with `/`.
-pub fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
-        url: redact_userinfo(url),
-        reason,
-    };
-    if !url.contains("://") {
-        // `localhost:8080` parses with `localhost` as its scheme; say what
-        // is missing instead.
-        return Err(invalid(format!(
-            "it has no scheme: write `https://{}` (or `http://` for a local server)",
-            redact_userinfo(url)
-        )));
-    }
-    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        // Not echoed: without `://`, the "scheme" may be a user name.
-        return Err(invalid("the scheme is not http or https".into()));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(invalid(
-            "a base URL cannot carry a query or fragment".into(),
-        ));
-    }
-    Ok(url.trim_end_matches('/').to_string())
-}
-
-/// `scheme://user:pass@host/...` becomes `scheme://<redacted>@host/...`.
-/// Text that does not parse as a URL loses everything between `://` and
-/// its last `@`, since a password may hold `/`, `?` or `#`. Without an `@`
-/// there is no userinfo, and nothing is hidden: `localhost:8080` is the
-/// caller's own typo, shown so they can fix it.
-pub fn redact_userinfo(url: &str) -> String {
-    if let Ok(parsed) = reqwest::Url::parse(url) {
-        // Only an http(s) URL says for sure where its userinfo is:
-        // `user:pass@host` without a scheme parses with `user` as the scheme.
-        let web = matches!(parsed.scheme(), "http" | "https");
-        if web && parsed.username().is_empty() && parsed.password().is_none() {
-            return url.to_string();
-        }
-    }
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => (&url[..i + 3], &url[i + 3..]),
-        None => ("", url),
-    };
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}<redacted>{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
 #[cfg(feature = "rustls")]
 fn install_crypto_provider() {
     // reqwest is built without a provider (its default, aws-lc, costs over a
@@ -326,42 +322,6 @@ fn install_crypto_provider() {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn userinfo_is_redacted() {
-        assert_eq!(
-            redact_userinfo("https://u:p4ss@h.example/api"),
-            "https://<redacted>@h.example/api"
-        );
-        assert_eq!(
-            redact_userinfo("https://h.example/a@b"),
-            "https://h.example/a@b"
-        );
-        assert_eq!(redact_userinfo("ftp://tok@x"), "ftp://<redacted>@x");
-        // A password with `/` that makes the URL unparseable.
-        let r = redact_userinfo("https://u:ab/cd@host:x");
-        assert!(!r.contains("ab/cd"), "{r}");
-        let e = normalize_base_url("ftp://user:hunter2@x").unwrap_err();
-        assert!(!format!("{e} {e:?}").contains("hunter2"));
-        // The scheme forgotten: `admin` would parse as the scheme.
-        assert_eq!(
-            redact_userinfo("admin:hunter2@api.example.com"),
-            "<redacted>@api.example.com"
-        );
-        let e = normalize_base_url("admin:hunter2@api.example.com").unwrap_err();
-        let shown = format!("{e} {e:?}");
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("admin"),
-            "{shown}"
-        );
-        let c = Config::new().base_url("admin:hunter2@api.example.com");
-        assert!(!format!("{c:?}").contains("hunter2"));
-        assert_eq!(redact_userinfo("https://h.example"), "https://h.example");
-        // A one-letter scheme, and an `@` only before the `://`: the
-        // userinfo is what follows `://`, nothing before it.
-        assert_eq!(redact_userinfo("x://u:p4ss@h"), "x://<redacted>@h");
-        assert_eq!(redact_userinfo("a@b://host"), "a@b://host");
-    }
 
     /// The `Referer` header of the second hop of a redirect that `builder`'s
     /// client follows (two servers on 127.0.0.1: the first answers 307 to
@@ -436,22 +396,5 @@ mod tests {
         );
         let ours = referer_on_second_hop(http_client_builder().redirect(follow()));
         assert_eq!(ours, None);
-    }
-
-    /// `host:port` without a scheme is a typo to show, not userinfo to hide.
-    #[test]
-    fn a_base_url_without_a_scheme_shows_the_input_and_the_fix() {
-        for input in ["localhost:8080", "127.0.0.1:8080", "api.example.com"] {
-            let e = normalize_base_url(input).unwrap_err().to_string();
-            assert!(e.contains(&format!("`{input}`")), "{e}");
-            assert!(e.contains(&format!("`https://{input}`")), "{e}");
-            assert!(!e.contains("redacted"), "{e}");
-        }
-        // Where there is an `@`, what is before it stays hidden.
-        let e = normalize_base_url("me:hunter2@localhost:8080")
-            .unwrap_err()
-            .to_string();
-        assert!(!e.contains("hunter2"), "{e}");
-        assert!(e.contains("`https://<redacted>@localhost:8080`"), "{e}");
     }
 }

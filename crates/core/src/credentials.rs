@@ -5,7 +5,7 @@ use std::sync::RwLock;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 
 /// How one security scheme of a spec travels on the wire.
 #[derive(Debug)]
@@ -64,17 +64,60 @@ impl AuthTable {
     }
 }
 
+/// The longest secret (token, refresh token, application id, API key) a
+/// client keeps or sends: 16 KiB, far above any JWT these services issue.
+/// A longer one, from a caller or from a hostile server's answer, is
+/// refused with a typed error, never stored and never sent.
+pub const MAX_SECRET_BYTES: usize = 16 * 1024;
+
 /// Builds a header value from caller input, refusing CR, LF and other bytes
-/// a header cannot carry before anything is sent.
+/// a header cannot carry before anything is sent, and a sensitive value
+/// (a secret) longer than [`MAX_SECRET_BYTES`].
 pub fn header_value(
     header: &'static str,
     value: &str,
     sensitive: bool,
 ) -> Result<HeaderValue, ConfigError> {
+    if sensitive && value.len() > MAX_SECRET_BYTES {
+        return Err(ConfigError::SecretTooLong {
+            header,
+            len: value.len(),
+        });
+    }
     let mut v =
         HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeaderValue { header })?;
     v.set_sensitive(sensitive);
     Ok(v)
+}
+
+/// The header value of `secret` for `scheme`, with the scheme's prefix,
+/// marked sensitive (hidden from `Debug` and HTTP/2 indexing).
+pub(crate) fn credential_value(
+    table: &'static AuthTable,
+    scheme: &'static str,
+    secret: &str,
+) -> Result<HeaderValue, ConfigError> {
+    let spec = table
+        .scheme(scheme)
+        .ok_or(ConfigError::UnknownScheme { scheme })?;
+    // The limit is on the secret, not on the prefix beside it.
+    if secret.len() > MAX_SECRET_BYTES {
+        return Err(ConfigError::SecretTooLong {
+            header: spec.header.as_str(),
+            len: secret.len(),
+        });
+    }
+    if spec.prefix.is_empty() {
+        header_value(spec.header.as_str(), secret, true)
+    } else {
+        let mut v = HeaderValue::from_str(&format!("{}{}", spec.prefix, secret)).map_err(|_| {
+            ConfigError::InvalidHeaderValue {
+                header: spec.header.as_str(),
+            }
+        })?;
+        v.set_sensitive(true);
+        Ok(v)
+    }
 }
 
 /// Secrets stored per security scheme. `generation` counts every change,

@@ -40,8 +40,10 @@ compile_error!(
     "authapi needs a TLS backend: enable the `rustls` feature (the default) or `native-tls`"
 );
 
+mod base_url;
 mod body;
 mod config;
+mod config_error;
 mod credentials;
 mod error;
 mod error_body;
@@ -50,14 +52,17 @@ mod retry;
 mod runtime;
 mod secret;
 mod session;
+mod store;
 mod trace;
 
+pub use base_url::{normalize_base_url, redact_userinfo};
 pub use body::{form_urlencoded, BodyTooLarge};
 pub use config::{
-    normalize_base_url, redact_userinfo, Config, ConfigError, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LEASE_TTL, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REFRESH_BACKOFF, DEFAULT_TIMEOUT,
 };
-pub use credentials::{header_value, AuthTable, Operation, Scheme};
+pub use config_error::ConfigError;
+pub use credentials::{header_value, AuthTable, Operation, Scheme, MAX_SECRET_BYTES};
 pub use error::{
     decode, empty_error, refusal, service_error, unexpected, BodyError, Deadline, Error,
     InvalidPayload, Redirect, ResponseValue, ServiceError, Transport, UnexpectedResponse,
@@ -68,9 +73,15 @@ pub use jwt::jwt_expiry;
 /// (`reqwest::Proxy`, `reqwest::Certificate`): no dependency of your own.
 pub use reqwest;
 pub use retry::Retry;
-pub use runtime::{session_error, unix_time, Runtime};
+pub use runtime::{
+    refresher, session_error, unix_time, RefreshFuture, RefreshTurn, Refresher, Runtime,
+};
 pub use secret::{Secret, SecretUrl};
-pub use session::{refresher, RefreshFuture, Refresher, SessionError};
+pub use session::{SessionError, SessionErrorKind, TurnGuard};
+pub use store::{
+    FileStore, MemoryStore, SealingKey, SessionStore, StoreError, StoreErrorKind, StoreFuture,
+    Stored,
+};
 
 /// Percent-encodes one path parameter (as progenitor does: `/`, `%`, `?`,
 /// `#`, spaces, controls, non-ASCII) and refuses `.` and `..`, which the URL

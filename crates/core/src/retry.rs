@@ -111,6 +111,12 @@ impl Retry {
     }
 }
 
+/// `d`, less up to half of it at random: waiters that poll (for a refresh
+/// lease) do not poll in step.
+pub(crate) fn jittered(d: Duration) -> Duration {
+    d.mul_f64(1.0 - random_fraction() / 2.0)
+}
+
 /// Whether a request may be sent again after it may have reached the
 /// server: GET, HEAD, PUT, DELETE and OPTIONS are idempotent by HTTP's
 /// definition; a POST only with an idempotency key, which makes the server

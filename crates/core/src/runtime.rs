@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,31 +14,101 @@ use reqwest::header::{HeaderValue, ACCEPT, LOCATION};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
-use crate::config::ConfigError;
-use crate::credentials::{header_value, AuthTable, Credentials, Operation};
+use crate::config_error::ConfigError;
+use crate::credentials::{credential_value, AuthTable, Credentials, Operation};
 use crate::error::{Attempts, Error, Redirect, Transport};
 use crate::retry::{self, Retry};
-use crate::session::{Refresher, Session, SessionError};
+use crate::session::{Cause, SessionError, SessionOptions, SessionState, Turn, TurnGuard};
 use crate::{trace, Secret};
+
+/// What a refresh returns: `Ok` once the new token is stored.
+pub type RefreshFuture = Pin<Box<dyn Future<Output = Result<(), SessionError>> + Send>>;
+
+/// Refreshes the session's token. It receives the client's runtime and HTTP
+/// client at call time rather than holding them, so that a session never
+/// keeps its own client alive.
+pub type Refresher = Arc<dyn Fn(Runtime, reqwest::Client) -> RefreshFuture + Send + Sync>;
+
+/// A [`Refresher`] for a service client: at refresh time it rebuilds the
+/// client from `base` and the runtime's parts with `rebuild`, and runs
+/// `refresh` on it. Each service's `enable_auto_refresh` is this plus the
+/// names of its credential and refresh operation.
+pub fn refresher<C, F, Fut, T, E>(
+    base: &str,
+    rebuild: fn(&str, reqwest::Client, Runtime) -> C,
+    refresh: F,
+) -> Refresher
+where
+    C: 'static,
+    F: Fn(C) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, Error<E>>> + Send + 'static,
+    E: std::fmt::Debug,
+{
+    let base = base.to_string();
+    Arc::new(move |runtime, http| {
+        let done = refresh(rebuild(&base, http, runtime));
+        Box::pin(async move { done.await.map(drop).map_err(session_error) })
+    })
+}
+
+fn no_token<E>() -> Error<E> {
+    Error::Custom("the service answered success without a usable token; none was stored".into())
+}
 
 /// The runtime's own failures, before a service's error body type is known.
 type Untyped = Error<std::convert::Infallible>;
 
+/// The `tracing` target of session events.
+const SESSION: &str = "authapi_core::session";
+
 const ACCEPT_JSON_OR_TEXT: HeaderValue = HeaderValue::from_static("application/json, text/plain");
 
 /// State shared by the clones of one client.
-#[derive(Default)]
 struct Shared {
     credentials: Credentials,
-    /// When the session's token expires, as the last login or refresh said.
-    expiry: Mutex<Option<SystemTime>>,
-    /// A refresh token kept for the session (NuExtract).
-    refresh_token: RwLock<Option<Secret>>,
-    session: RwLock<Option<Arc<Session>>>,
+    /// The session's record, its local copy and its refresh lock.
+    session: Arc<SessionState>,
+    /// Automatic refreshing, when turned on.
+    auto: RwLock<Option<Arc<AutoRefresh>>>,
     /// Request URLs built lately, by path: most calls repeat a path (an
     /// operation without path parameters always does), and cloning a parsed
     /// URL costs a fraction of setting a path, which parses it.
     urls: RwLock<Urls>,
+}
+
+/// What `enable_session` turned on.
+struct AutoRefresh {
+    /// The credential the session keeps fresh.
+    scheme: &'static str,
+    /// The operation that refreshes it; it never triggers a refresh itself.
+    refresh_op: &'static str,
+    margin: Duration,
+    refresher: Refresher,
+}
+
+impl AutoRefresh {
+    /// Whether a token that expires at `expiry` is due for a refresh.
+    fn due(&self, expiry: Option<SystemTime>) -> bool {
+        // A margin too large to add is "always due", never a panic.
+        let horizon = SystemTime::now().checked_add(self.margin);
+        expiry.is_some_and(|at| horizon.is_none_or(|h| at <= h))
+    }
+}
+
+/// A refresh's turn, from [`Runtime::begin_refresh`].
+#[doc(hidden)]
+pub enum RefreshTurn {
+    /// Refresh now, keeping what comes back with
+    /// [`Runtime::keep_session`] and `since`; hold `guard` until then.
+    Refresh {
+        /// The process's refresh lock and the store's lease.
+        guard: Option<TurnGuard>,
+        /// The credential generation the refresh starts from.
+        since: u64,
+    },
+    /// Another call or process refreshed while this one waited: its token
+    /// is the client's now ([`Runtime::session_snapshot`]).
+    Done,
 }
 
 /// The base URL a client follows when the caller did not set one (Svix's
@@ -73,17 +143,23 @@ pub struct Runtime {
 
 impl Default for Runtime {
     fn default() -> Self {
-        Runtime::new(crate::DEFAULT_MAX_RESPONSE_BYTES, Retry::default(), true)
+        Runtime::new(
+            crate::DEFAULT_MAX_RESPONSE_BYTES,
+            Retry::default(),
+            true,
+            SessionOptions::private(""),
+        )
     }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let session = self.session();
+        let auto = self.auto();
         f.debug_struct("Runtime")
             .field("credentials_set", &self.shared.credentials.names())
             .field("refresh_token_set", &self.refresh_token().is_some())
-            .field("session", &session.map(|s| s.scheme))
+            .field("session", &auto.map(|s| s.scheme))
+            .field("session_store", &self.shared.session.store_name())
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .finish()
@@ -91,9 +167,19 @@ impl fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    pub(crate) fn new(max_response_bytes: usize, retry: Retry, tracing: bool) -> Self {
+    pub(crate) fn new(
+        max_response_bytes: usize,
+        retry: Retry,
+        tracing: bool,
+        session: SessionOptions,
+    ) -> Self {
         Runtime {
-            shared: Arc::default(),
+            shared: Arc::new(Shared {
+                credentials: Credentials::default(),
+                session: Arc::new(SessionState::new(session)),
+                auto: RwLock::new(None),
+                urls: RwLock::default(),
+            }),
             base: None,
             explicit_base: false,
             max_response_bytes,
@@ -132,12 +218,13 @@ impl Runtime {
         if self.explicit_base {
             return Ok(false);
         }
-        let parsed = reqwest::Url::parse(&crate::normalize_base_url(base)?).map_err(|e| {
-            ConfigError::InvalidBaseUrl {
-                url: crate::redact_userinfo(base),
-                reason: e.to_string(),
-            }
-        })?;
+        let parsed =
+            reqwest::Url::parse(&crate::base_url::normalize_base_url(base)?).map_err(|e| {
+                ConfigError::InvalidBaseUrl {
+                    url: crate::base_url::redact_userinfo(base),
+                    reason: e.to_string(),
+                }
+            })?;
         let mut urls = self.shared.urls.write().unwrap_or_else(|e| e.into_inner());
         let current = urls.base.as_ref().or(self.base.as_ref());
         if current != Some(&parsed) {
@@ -227,7 +314,8 @@ impl Runtime {
     }
 
     /// Stores the secret for `scheme`, with the scheme's prefix, as a
-    /// sensitive header value (hidden from `Debug` and HTTP/2 indexing).
+    /// sensitive header value (hidden from `Debug` and HTTP/2 indexing), in
+    /// this client only: an API key, an application id.
     pub fn set_credential(
         &self,
         table: &'static AuthTable,
@@ -239,26 +327,103 @@ impl Runtime {
         Ok(())
     }
 
-    /// Stores a token a response handed back (login, refresh), or fails
-    /// with `Error::Custom` when there is none to keep; the caller's call
-    /// then reports why instead of leaving the client without a token.
+    /// Sets the session's token by hand: this client uses it at once, and
+    /// it is written to the session store (at once for the memory and file
+    /// stores, else in a task and in any case before the store is next
+    /// used), so the processes sharing the session use it from their next
+    /// store read. The expiry and refresh token kept stay as they were.
+    pub fn set_session_token(
+        &self,
+        table: &'static AuthTable,
+        scheme: &'static str,
+        token: &str,
+    ) -> Result<(), ConfigError> {
+        let value = credential_value(table, scheme, token)?;
+        let secret = Secret::new(token);
+        self.shared.session.set_now(
+            &self.shared.credentials,
+            table,
+            scheme,
+            Some((&secret, value)),
+            None,
+        );
+        Ok(())
+    }
+
+    /// Keeps a refresh token for the session (one saved from an earlier
+    /// login), in this client and in the store, like
+    /// [`Runtime::set_session_token`].
+    pub fn set_session_refresh_token(
+        &self,
+        table: &'static AuthTable,
+        scheme: &'static str,
+        token: Secret,
+    ) -> Result<(), ConfigError> {
+        if token.expose().len() > crate::MAX_SECRET_BYTES {
+            return Err(ConfigError::SecretTooLong {
+                header: "refresh token",
+                len: token.expose().len(),
+            });
+        }
+        let current = self.shared.credentials.get(scheme);
+        let (token_now, _, _) = self.shared.session.snapshot();
+        let with = match (token_now, current) {
+            (Some(t), Some(v)) => Some((t, v)),
+            _ => None,
+        };
+        self.shared.session.set_now(
+            &self.shared.credentials,
+            table,
+            scheme,
+            with.as_ref().map(|(t, v)| (t, v.clone())),
+            Some(Some(token)),
+        );
+        Ok(())
+    }
+
+    /// Forgets the session's token, with its expiry and refresh token (a
+    /// logout), here at once and in the store as for
+    /// [`Runtime::set_session_token`]: a newer record with no token, which
+    /// every process sharing the session adopts at its next store read.
+    pub fn clear_session(&self, table: &'static AuthTable, scheme: &'static str) {
+        self.shared
+            .session
+            .set_now(&self.shared.credentials, table, scheme, None, None);
+    }
+
+    /// Stores a token a response handed back (Giant Swarm's login), in this
+    /// client only, or fails with `Error::Custom` when there is none to
+    /// keep; the caller's call then reports why instead of leaving the
+    /// client without a token.
     pub fn keep_credential<E>(
         &self,
         table: &'static AuthTable,
         scheme: &'static str,
         token: Option<&Secret>,
     ) -> Result<(), Error<E>> {
-        self.keep_session(table, scheme, token, None, None, None)
+        let token = token.ok_or_else(no_token)?;
+        let value = credential_value(table, scheme, token.expose()).map_err(|e| match e {
+            ConfigError::SecretTooLong { .. } => Error::Session(SessionError::of_kind(
+                crate::session::SessionErrorKind::SecretTooLong,
+                e.to_string(),
+            )),
+            e => Error::Custom(e.to_string()),
+        })?;
+        self.shared.credentials.set(scheme, Some(value));
+        Ok(())
     }
 
-    /// [`Runtime::keep_credential`] for a session: the token, its expiry
-    /// and the refresh token that came with it (if any) change together,
-    /// so no call sees the new token with the old expiry. With `since` (a
-    /// refresh's [`Runtime::begin_refresh`]), nothing is kept if the
-    /// client's credentials changed while the refresh ran: a `clear_token`
-    /// (a logout) or `set_token` made meanwhile wins, and the call that
-    /// refreshed goes on with what the client holds now.
-    pub fn keep_session<E>(
+    /// Keeps what a login or refresh answered: the token, its expiry and
+    /// the refresh token that came with it (if any) change together, here
+    /// and in the session store, so no call sees the new token with the
+    /// old expiry. With `since` (a refresh's [`Runtime::begin_refresh`]),
+    /// nothing is kept if the client's credentials changed while the
+    /// refresh ran: a `clear_token` (a logout) or `set_token` made
+    /// meanwhile wins. A token or refresh token over
+    /// [`MAX_SECRET_BYTES`](crate::MAX_SECRET_BYTES) is refused
+    /// (`Error::Session`, `SecretTooLong`), and nothing is kept.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn keep_session<E>(
         &self,
         table: &'static AuthTable,
         scheme: &'static str,
@@ -267,60 +432,62 @@ impl Runtime {
         refresh_token: Option<&Secret>,
         since: Option<u64>,
     ) -> Result<(), Error<E>> {
-        let token = token.ok_or_else(|| {
-            Error::Custom(
-                "the service answered success without a usable token; none was stored".into(),
-            )
-        })?;
-        let value = credential_value(table, scheme, token.expose())
-            .map_err(|e| Error::Custom(e.to_string()))?;
-        let kept = self
-            .shared
-            .credentials
-            .update(scheme, Some(value), since, || {
-                // `None`: this token's expiry is unknown, whatever the last
-                // one's was.
-                self.set_expiry(expiry);
-                if let Some(r) = refresh_token {
-                    self.set_refresh_token(Some(r.clone()));
-                }
-            });
-        if !kept {
-            tracing::debug!(
+        let token = token.ok_or_else(no_token)?;
+        self.shared
+            .session
+            .keep(
+                &self.shared.credentials,
+                table,
                 scheme,
-                "the credentials changed while a refresh ran; its token was not kept"
-            );
-        }
-        Ok(())
+                token,
+                expiry,
+                refresh_token,
+                since,
+            )
+            .await
+            .map_err(Error::Session)
     }
 
-    /// Starts a refresh by hand: holds the session's refresh lock while
-    /// it runs, so that a manual and an automatic refresh never run at
-    /// once (each would spend the same refresh token), and gives the
-    /// credential generation it starts from, for [`Runtime::keep_session`].
-    /// No lock without a session, nor inside the automatic refresh itself,
-    /// which already holds it.
-    pub async fn begin_refresh(&self) -> (Option<impl Drop>, u64) {
-        if let Some(seen) = self.refresh_from {
-            return (None, seen);
+    /// Starts a refresh by hand. It waits for the session's refresh lock
+    /// (in this process) and the store's lease (across processes), so that
+    /// no two refreshes run at once anywhere (each would spend the same
+    /// refresh token), and re-reads the store under them: if another call
+    /// or process refreshed meanwhile, it says so ([`RefreshTurn::Done`])
+    /// instead. Inside the automatic refresh, which already holds both, it
+    /// just says where the refresh started.
+    pub async fn begin_refresh<E>(
+        &self,
+        table: &'static AuthTable,
+    ) -> Result<RefreshTurn, Error<E>> {
+        if let Some(since) = self.refresh_from {
+            return Ok(RefreshTurn::Refresh { guard: None, since });
         }
-        let held = match self.session() {
-            Some(s) => Some(s.hold().await),
-            None => None,
-        };
-        (held, self.credential_generation())
+        let seen = self.credential_generation();
+        match self
+            .shared
+            .session
+            .turn(&self.shared.credentials, table, seen, Cause::Manual, None)
+            .await
+            .map_err(Error::Session)?
+        {
+            Turn::Done => Ok(RefreshTurn::Done),
+            Turn::Refresh(guard) => Ok(RefreshTurn::Refresh {
+                guard: Some(guard),
+                since: self.credential_generation(),
+            }),
+        }
     }
 
-    /// Forgets the secret for `scheme` (a session's token), and with it the
-    /// token's expiry and the refresh token kept beside it: after a logout,
-    /// nothing is left to refresh with.
+    /// The session's token, its expiry and its refresh token, as this
+    /// client holds them now: what a `refresh()` that found another
+    /// caller's refresh done returns.
+    pub fn session_snapshot(&self) -> (Option<Secret>, Option<SystemTime>, Option<Secret>) {
+        self.shared.session.snapshot()
+    }
+
+    /// Forgets the secret for `scheme`, in this client only (an API key).
     pub fn clear_credential(&self, scheme: &'static str) {
-        // One change under the credentials lock: a refresh cannot slip its
-        // expiry or refresh token in between.
-        self.shared.credentials.update(scheme, None, None, || {
-            self.set_expiry(None);
-            self.set_refresh_token(None);
-        });
+        self.shared.credentials.set(scheme, None);
     }
 
     /// Whether a secret is stored for `scheme`.
@@ -332,33 +499,19 @@ impl Runtime {
         self.shared.credentials.generation()
     }
 
-    /// Records when the session's token expires (from a login or refresh
-    /// answer); `None` when the service did not say.
+    /// Records when the session's token expires, in this client only.
     pub fn set_expiry(&self, at: Option<SystemTime>) {
-        *self.shared.expiry.lock().unwrap_or_else(|e| e.into_inner()) = at;
+        self.shared.session.set_expiry(at);
     }
 
     /// When the session's token expires, if known.
     pub fn expiry(&self) -> Option<SystemTime> {
-        *self.shared.expiry.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Keeps (or forgets) a refresh token for the session.
-    pub fn set_refresh_token(&self, token: Option<Secret>) {
-        *self
-            .shared
-            .refresh_token
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = token;
+        self.shared.session.expiry()
     }
 
     /// The refresh token kept for the session.
     pub fn refresh_token(&self) -> Option<Secret> {
-        self.shared
-            .refresh_token
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.session.refresh_token()
     }
 
     /// Turns on a session for the credential `scheme`: calls that send it
@@ -372,52 +525,121 @@ impl Runtime {
         margin: Duration,
         refresher: Refresher,
     ) {
-        let session = Session::new(scheme, refresh_op, margin, refresher);
-        *self
-            .shared
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(session));
+        let auto = AutoRefresh {
+            scheme,
+            refresh_op,
+            margin,
+            refresher,
+        };
+        *self.shared.auto.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(auto));
     }
 
     /// Turns the session off; tokens are then refreshed only by hand.
     pub fn disable_session(&self) {
-        *self
-            .shared
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        *self.shared.auto.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Refreshes the session's token now if it is within the margin of its
-    /// expiry (one refresh for any number of concurrent callers). For a
-    /// caller that uses the token outside this client. A no-op without a
-    /// session.
-    pub async fn ensure_fresh<E>(&self, http: &reqwest::Client) -> Result<(), Error<E>> {
-        let Some(s) = self.session() else {
+    /// expiry (one refresh for any number of concurrent callers, across
+    /// the processes sharing the store). For a caller that uses the token
+    /// outside this client. A no-op without a session.
+    pub async fn ensure_fresh<E>(
+        &self,
+        table: &'static AuthTable,
+        http: &reqwest::Client,
+    ) -> Result<(), Error<E>> {
+        let Some(s) = self.auto() else {
             return Ok(());
         };
+        if !self.has_credential(s.scheme) {
+            // Another process may have logged in.
+            self.shared
+                .session
+                .adopt_newer(&self.shared.credentials, table)
+                .await
+                .map_err(|e| Error::Session(e.into()))?;
+        }
         let seen = self.credential_generation();
         if !s.due(self.expiry()) {
             return Ok(());
         }
-        s.refresh(self, http, seen, Instant::now(), &tracing::Span::current())
+        let span = tracing::Span::current();
+        self.refresh_session(&s, table, http, seen, Instant::now(), Cause::Due, &span)
             .await
             .map_err(Error::Session)
     }
 
-    fn session(&self) -> Option<Arc<Session>> {
+    fn auto(&self) -> Option<Arc<AutoRefresh>> {
         self.shared
-            .session
+            .auto
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
+    /// Makes sure the token is newer than generation `seen`, refreshing it
+    /// unless another call or process already did. Calls that were waiting
+    /// while a refresh failed get that failure instead of starting another.
+    /// `span` is the span of the call that needs the refresh.
+    #[allow(clippy::too_many_arguments)]
+    async fn refresh_session(
+        &self,
+        auto: &Arc<AutoRefresh>,
+        table: &'static AuthTable,
+        http: &reqwest::Client,
+        seen: u64,
+        waiting_since: Instant,
+        cause: Cause,
+        span: &tracing::Span,
+    ) -> Result<(), SessionError> {
+        // Its own task: a caller that gives up (a deadline, a dropped
+        // future) must not cut a refresh short after the server spent the
+        // old refresh token and before the new one is kept. The task runs
+        // in the caller's span, which a spawned task does not inherit: the
+        // refresh's own call and events stay inside the call that needed it.
+        let (rt, http, auto) = (self.clone(), http.clone(), Arc::clone(auto));
+        let refresh = async move {
+            let session = &rt.shared.session;
+            let turn = session
+                .turn(
+                    &rt.shared.credentials,
+                    table,
+                    seen,
+                    cause,
+                    Some(waiting_since),
+                )
+                .await?;
+            let Turn::Refresh(mut guard) = turn else {
+                return Ok(());
+            };
+            // Under the session's target, which subscribers filter on.
+            tracing::debug!(target: SESSION, scheme = auto.scheme, "refreshing the session token");
+            // The refresher's runtime knows where the refresh started: what
+            // it keeps is dropped if the credentials changed meanwhile.
+            let result = (auto.refresher)(rt.for_refresh(seen), http).await;
+            match &result {
+                Ok(()) => {
+                    tracing::debug!(target: SESSION, scheme = auto.scheme, "session token refreshed")
+                }
+                Err(e) => tracing::debug!(
+                    target: SESSION,
+                    scheme = auto.scheme,
+                    status = e.status().map(|s| s.as_u16()),
+                    "session refresh failed"
+                ),
+            }
+            guard.outcome(&result);
+            result
+        };
+        tokio::spawn(refresh.instrument(span.clone()))
+            .await
+            .unwrap_or_else(|_| Err(SessionError::new("the refresh task ended abnormally")))
+    }
+
     /// Attaches the credentials `op` needs (marked sensitive).
     fn authorize(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         op: &Operation,
         request: &mut reqwest::Request,
     ) -> Result<(), Untyped> {
@@ -456,7 +678,7 @@ impl Runtime {
     #[doc(hidden)]
     pub async fn send<E>(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         http: &reqwest::Client,
         build: &(dyn Fn() -> Result<reqwest::Request, Error<E>> + Send + Sync),
         operation_id: &str,
@@ -473,7 +695,7 @@ impl Runtime {
 
     async fn send_any(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         http: &reqwest::Client,
         build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
         operation_id: &str,
@@ -503,7 +725,7 @@ impl Runtime {
     /// The call, cut off at the retry policy's deadline if it has one.
     async fn bounded(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         op: &Operation,
         http: &reqwest::Client,
         build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
@@ -535,7 +757,7 @@ impl Runtime {
 
     async fn send_op(
         &self,
-        table: &AuthTable,
+        table: &'static AuthTable,
         op: &Operation,
         http: &reqwest::Client,
         build: &(dyn Fn() -> Result<reqwest::Request, Untyped> + Send + Sync),
@@ -546,7 +768,7 @@ impl Runtime {
         // it is taken lazily: only a session or a retry needs it.
         let mut started: Option<Instant> = self.retry.deadline_of_call().map(|_| Instant::now());
         let session = self
-            .session()
+            .auto()
             .filter(|s| s.refresh_op != op.id && op.schemes.contains(&s.scheme));
         if let Some(s) = &session {
             // Read before the expiry: a refresh that lands in between then
@@ -554,7 +776,7 @@ impl Runtime {
             let seen = self.credential_generation();
             if s.due(self.expiry()) {
                 let since = *started.get_or_insert_with(Instant::now);
-                s.refresh(self, http, seen, since, span)
+                self.refresh_session(s, table, http, seen, since, Cause::Due, span)
                     .await
                     .map_err(Error::Session)?;
             }
@@ -562,6 +784,7 @@ impl Runtime {
         let mut auto_key: Option<HeaderValue> = None;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        let mut loaded = false;
         loop {
             attempt += 1;
             attempts.store(attempt, Ordering::Relaxed);
@@ -577,7 +800,24 @@ impl Runtime {
                 }
             }
             let seen = self.credential_generation();
-            self.authorize(table, op, &mut request)?;
+            if let Err(missing) = self.authorize(table, op, &mut request) {
+                // Another process may have logged in: read the store once
+                // (only ever on this path, never in the steady state).
+                if loaded {
+                    return Err(missing);
+                }
+                loaded = true;
+                let session = &self.shared.session;
+                if !session
+                    .adopt_newer(&self.shared.credentials, table)
+                    .await
+                    .map_err(|e| Error::Session(e.into()))?
+                {
+                    return Err(missing);
+                }
+                attempt -= 1;
+                continue;
+            }
             let safe = retry::safe_to_repeat(
                 request.method(),
                 request.headers(),
@@ -618,9 +858,24 @@ impl Runtime {
                     drop(response);
                     tracing::debug!(attempt, "401: refreshing the session once");
                     let since = *started.get_or_insert_with(Instant::now);
-                    s.refresh(self, http, seen, since, span)
+                    self.refresh_session(s, table, http, seen, since, Cause::Unauthorized, span)
                         .await
                         .map_err(|e| Error::Session(e).with_attempts(attempt))?;
+                    continue;
+                }
+                // Without automatic refreshing, a 401 still re-reads the
+                // store: another process may have refreshed or logged in.
+                let shared = &self.shared;
+                if shared.session.is_session_scheme(op.schemes)
+                    && shared
+                        .session
+                        .adopt_newer(&shared.credentials, table)
+                        .await
+                        .map_err(|e| Error::Session(e.into()).with_attempts(attempt))?
+                {
+                    refreshed = true;
+                    drop(response);
+                    tracing::debug!(attempt, "401: a newer session record; retrying with it");
                     continue;
                 }
             }
@@ -688,27 +943,6 @@ impl Runtime {
         .map_err(|e| {
             Error::ResponseBodyError(crate::error::BodyError::new(status, e)).with_attempts(attempt)
         })
-    }
-}
-
-/// The header value of `secret` for `scheme`, with the scheme's prefix,
-/// marked sensitive (hidden from `Debug` and HTTP/2 indexing).
-fn credential_value(
-    table: &'static AuthTable,
-    scheme: &'static str,
-    secret: &str,
-) -> Result<HeaderValue, ConfigError> {
-    let spec = table
-        .scheme(scheme)
-        .ok_or(ConfigError::UnknownScheme { scheme })?;
-    if spec.prefix.is_empty() {
-        header_value(spec.header.as_str(), secret, true)
-    } else {
-        header_value(
-            spec.header.as_str(),
-            &format!("{}{}", spec.prefix, secret),
-            true,
-        )
     }
 }
 

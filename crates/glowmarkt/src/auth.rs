@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use authapi_core::RefreshTurn;
+
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
 const APPLICATION_ID: &str = "applicationId";
@@ -22,14 +24,17 @@ impl Client {
     }
 
     /// Sets the token sent in the `token` header by this client and its
-    /// clones (all operations but login).
+    /// clones (all operations but login), and writes it to the session
+    /// store.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, TOKEN, token)
+        self.inner.set_session_token(&AUTH, TOKEN, token)
     }
 
-    /// Forgets the token (after revoking it, say).
+    /// Forgets the token (after revoking it, say), here and in the session
+    /// store: every process sharing the session stops using it at its next
+    /// store read.
     pub fn clear_token(&self) {
-        self.inner.clear_credential(TOKEN);
+        self.inner.clear_session(&AUTH, TOKEN);
     }
 
     /// Logs in with `username_login` and, when the service accepts the
@@ -52,16 +57,31 @@ impl Client {
             return Err(authapi_core::refusal(&answer, refused()));
         }
         let session = answer.into_inner();
-        self.keep(session.valid, session.token.as_ref(), session.exp, None)?;
+        self.keep(session.valid, session.token.as_ref(), session.exp, None)
+            .await?;
         Ok(session)
     }
 
     /// Calls `new_token` with the current token and keeps the new one. A
     /// 200 with `valid: false` is a refusal (`Error::ErrorResponse`, status
-    /// 200), and nothing is kept.
+    /// 200), and nothing is kept. One refresh at a time per session, across
+    /// every process sharing its store; a call that waited while another
+    /// refreshed sends nothing and returns the token that refresh kept.
     pub async fn refresh(&self) -> Result<types::NewTokenResponse, Error<types::GlowmarktError>> {
-        // Never at the same time as the session's own refresh.
-        let (_held, since) = self.inner.begin_refresh().await;
+        let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
+            RefreshTurn::Refresh { guard, since } => (guard, since),
+            RefreshTurn::Done => {
+                let (token, expiry, _) = self.inner.session_snapshot();
+                let exp = expiry
+                    .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                    .and_then(|d| i64::try_from(d.as_secs()).ok());
+                return Ok(types::NewTokenResponse {
+                    exp,
+                    valid: Some(token.is_some()),
+                    token,
+                });
+            }
+        };
         let renewed = self.new_token().send().await?;
         if renewed.valid == Some(false) {
             return Err(authapi_core::refusal(&renewed, refused()));
@@ -71,7 +91,8 @@ impl Client {
             renewed.token.as_ref(),
             renewed.exp,
             Some(since),
-        )?;
+        )
+        .await?;
         Ok(renewed.into_inner())
     }
 
@@ -79,7 +100,7 @@ impl Client {
     /// within its margin of expiry: for code that uses the token outside
     /// this client. Concurrent callers share one refresh.
     pub async fn ensure_fresh(&self) -> Result<(), Error<types::GlowmarktError>> {
-        self.inner.ensure_fresh(&self.client).await
+        self.inner.ensure_fresh(&AUTH, &self.client).await
     }
 
     /// Keeps the token fresh from now on (opt-in): a call that sends it
@@ -105,7 +126,7 @@ impl Client {
     }
 
     /// A token counts only when the service did not say `valid: false`.
-    fn keep(
+    async fn keep(
         &self,
         valid: Option<bool>,
         token: Option<&authapi_core::Secret>,
@@ -116,6 +137,7 @@ impl Client {
         let expiry = exp.and_then(authapi_core::unix_time);
         self.inner
             .keep_session(&AUTH, TOKEN, token, expiry, None, since)
+            .await
     }
 }
 

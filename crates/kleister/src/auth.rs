@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use authapi_core::RefreshTurn;
+
 use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
 const TOKEN: &str = "HeaderAuth";
@@ -12,14 +14,16 @@ impl Client {
         Self::from_config(Config::new())
     }
 
-    /// Sets the token [`Client::refresh`] sends (in `X-API-Key`).
+    /// Sets the token [`Client::refresh`] sends (in `X-API-Key`), in this
+    /// client and in its session store.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, TOKEN, token)
+        self.inner.set_session_token(&AUTH, TOKEN, token)
     }
 
-    /// Forgets the token.
+    /// Forgets the token, here and in the session store: every process
+    /// sharing the session stops using it at its next store read.
     pub fn clear_token(&self) {
-        self.inner.clear_credential(TOKEN);
+        self.inner.clear_session(&AUTH, TOKEN);
     }
 
     /// Logs in with `login_user` and keeps the token, and its expiry, for
@@ -35,16 +39,30 @@ impl Client {
             .send()
             .await?
             .into_inner();
-        self.keep(&token, None)?;
+        self.keep(&token, None).await?;
         Ok(token)
     }
 
     /// Calls `refresh_auth` with the stored token and keeps the new one.
+    /// One refresh at a time per session, across every process sharing
+    /// its store; a call that waited while another refreshed sends nothing
+    /// and returns the token that refresh kept.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
-        // Never at the same time as the session's own refresh.
-        let (_held, since) = self.inner.begin_refresh().await;
+        let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
+            RefreshTurn::Refresh { guard, since } => (guard, since),
+            RefreshTurn::Done => {
+                let (token, expiry, _) = self.inner.session_snapshot();
+                let token = token.ok_or_else(|| {
+                    Error::InvalidRequest(
+                        "the session was logged out while this refresh waited".into(),
+                    )
+                })?;
+                let expires_at = expiry.map(chrono::DateTime::<chrono::Utc>::from);
+                return Ok(types::AuthToken { expires_at, token });
+            }
+        };
         let token = self.refresh_auth().send().await?.into_inner();
-        self.keep(&token, Some(since))?;
+        self.keep(&token, Some(since)).await?;
         Ok(token)
     }
 
@@ -52,7 +70,7 @@ impl Client {
     /// within its margin of expiry: for code that uses the token outside
     /// this client. Concurrent callers share one refresh.
     pub async fn ensure_fresh(&self) -> Result<(), Error<types::GeneralError>> {
-        self.inner.ensure_fresh(&self.client).await
+        self.inner.ensure_fresh(&AUTH, &self.client).await
     }
 
     /// Keeps the token fresh from now on (opt-in): a call that sends it
@@ -77,7 +95,7 @@ impl Client {
         self.inner.disable_session();
     }
 
-    fn keep(
+    async fn keep(
         &self,
         token: &types::AuthToken,
         since: Option<u64>,
@@ -85,6 +103,7 @@ impl Client {
         let expiry = token.expiry();
         self.inner
             .keep_session(&AUTH, TOKEN, Some(&token.token), expiry, None, since)
+            .await
     }
 }
 

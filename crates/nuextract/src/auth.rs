@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use authapi_core::RefreshTurn;
+
 use crate::{
     generated::AUTH,
     types::{self, TokenRequest},
@@ -18,20 +20,25 @@ impl Client {
     }
 
     /// Sets the bearer token (an access token or a user token) sent by the
-    /// protected operations.
+    /// protected operations, in this client and in its session store.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, BEARER, token)
+        self.inner.set_session_token(&AUTH, BEARER, token)
     }
 
-    /// Forgets the token and the refresh token (a logout).
+    /// Forgets the token and the refresh token (a logout), here and in the
+    /// session store: every process sharing the session stops using the
+    /// token at its next store read.
     pub fn clear_token(&self) {
-        self.inner.clear_credential(BEARER);
+        self.inner.clear_session(&AUTH, BEARER);
     }
 
     /// Keeps a refresh token for [`Client::refresh`] (one saved from an
-    /// earlier [`Client::login`], say).
-    pub fn set_refresh_token(&self, token: impl Into<Secret>) {
-        self.inner.set_refresh_token(Some(token.into()));
+    /// earlier [`Client::login`], say), here and in the session store.
+    /// Fails, keeping nothing, for one over
+    /// [`MAX_SECRET_BYTES`](authapi_core::MAX_SECRET_BYTES).
+    pub fn set_refresh_token(&self, token: impl Into<Secret>) -> Result<(), ConfigError> {
+        self.inner
+            .set_session_refresh_token(&AUTH, BEARER, token.into())
     }
 
     /// Trades `request` (an authorization code, or a refresh token) with
@@ -59,23 +66,31 @@ impl Client {
             .into_inner();
         let lifetime = u64::try_from(tokens.expires_in).unwrap_or(0);
         let expiry = SystemTime::now().checked_add(Duration::from_secs(lifetime));
-        self.inner.keep_session(
-            &AUTH,
-            BEARER,
-            Some(&tokens.token),
-            expiry,
-            tokens.refresh_token.as_ref(),
-            since,
-        )?;
+        self.inner
+            .keep_session(
+                &AUTH,
+                BEARER,
+                Some(&tokens.token),
+                expiry,
+                tokens.refresh_token.as_ref(),
+                since,
+            )
+            .await?;
         Ok(tokens)
     }
 
     /// Trades the kept refresh token for a new access token (see
     /// [`Client::login`]). Fails, sending nothing, when none is kept.
+    ///
+    /// One refresh at a time per session, across every process sharing
+    /// its store: each would spend the same single-use refresh token. A
+    /// call that waited while another call or process refreshed sends
+    /// nothing and returns the tokens that refresh kept.
     pub async fn refresh(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
-        // Never at the same time as the session's own refresh: both would
-        // spend the same refresh token.
-        let (_held, since) = self.inner.begin_refresh().await;
+        let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
+            RefreshTurn::Refresh { guard, since } => (guard, since),
+            RefreshTurn::Done => return self.kept(),
+        };
         let token = self.inner.refresh_token().ok_or_else(|| {
             Error::InvalidRequest(
                 "no refresh token is kept: log in first, or set_refresh_token".into(),
@@ -85,11 +100,28 @@ impl Client {
             .await
     }
 
+    /// The tokens the session holds now, as a refresh would return them.
+    fn kept(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        let (token, expiry, refresh_token) = self.inner.session_snapshot();
+        let token = token.ok_or_else(|| {
+            Error::InvalidRequest("the session was logged out while this refresh waited".into())
+        })?;
+        let left = expiry
+            .and_then(|at| at.duration_since(SystemTime::now()).ok())
+            .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
+        Ok(types::TokenResponse {
+            expires_in: left,
+            refresh_expires_in: None,
+            refresh_token,
+            token,
+        })
+    }
+
     /// Refreshes the token now if the session is on and the token is
     /// within its margin of expiry: for code that uses the token outside
     /// this client. Concurrent callers share one refresh.
     pub async fn ensure_fresh(&self) -> Result<(), Error<types::NuExtractError>> {
-        self.inner.ensure_fresh(&self.client).await
+        self.inner.ensure_fresh(&AUTH, &self.client).await
     }
 
     /// Keeps the access token fresh from now on (opt-in): a call that sends
