@@ -24,7 +24,21 @@
 
 pub use authapi_core::{
     jwt_expiry, reqwest, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
+    SessionErrorKind,
 };
+
+/// Where sessions live, for processes that share a login (see
+/// [`manual::sessions`](crate::manual::sessions)).
+pub mod store {
+    pub use authapi_core::{
+        FileStore, MemoryStore, SealingKey, SessionStore, StoreError, StoreErrorKind, StoreFuture,
+        Stored,
+    };
+    /// The Redis or Valkey store (feature `redis`).
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub use authapi_redis_store::RedisStore;
+}
 
 // Inlined, so that the facade's docs hold every service item and a search
 // of them finds every operation.

@@ -307,7 +307,7 @@ fn no_redirects(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 }
 
 #[cfg(feature = "rustls")]
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     // reqwest is built without a provider (its default, aws-lc, costs over a
     // minute of cold build); ring is installed process-wide unless the
     // program installed one of its own first, which then wins.
@@ -317,7 +317,7 @@ fn install_crypto_provider() {
 }
 
 #[cfg(not(feature = "rustls"))]
-fn install_crypto_provider() {}
+pub(crate) fn install_crypto_provider() {}
 
 #[cfg(test)]
 mod tests {

@@ -83,6 +83,14 @@ pub use store::{
     Stored,
 };
 
+/// Installs the TLS provider authapi uses (rustls with `ring`) as the
+/// process default, unless the program installed one first: for crates
+/// that open TLS connections of their own (the Redis store).
+#[doc(hidden)]
+pub fn install_tls_provider() {
+    config::install_crypto_provider();
+}
+
 /// Percent-encodes one path parameter (as progenitor does: `/`, `%`, `?`,
 /// `#`, spaces, controls, non-ASCII) and refuses `.` and `..`, which the URL
 /// parser would resolve, sending the request to another path. Generated

@@ -807,14 +807,13 @@ impl Runtime {
                     return Err(missing);
                 }
                 loaded = true;
-                let session = &self.shared.session;
-                if !session
+                // Whether this call or a concurrent one adopted the record,
+                // the next attempt finds the credential if there is one.
+                self.shared
+                    .session
                     .adopt_newer(&self.shared.credentials, table)
                     .await
-                    .map_err(|e| Error::Session(e.into()))?
-                {
-                    return Err(missing);
-                }
+                    .map_err(|e| Error::Session(e.into()))?;
                 attempt -= 1;
                 continue;
             }
