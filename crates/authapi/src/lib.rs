@@ -24,7 +24,7 @@
 
 pub use authapi_core::{
     jwt_expiry, reqwest, Config, ConfigError, Error, Retry, Secret, SecretUrl, SessionError,
-    SessionErrorKind,
+    SessionErrorKind, MAX_SECRET_BYTES,
 };
 
 /// Where sessions live, for processes that share a login (see

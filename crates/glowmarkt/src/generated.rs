@@ -98,12 +98,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub account_id: ::std::option::Option<::std::string::String>,
-        ///Application the login was made for.
+        ///Application the login was made for: the client's own application id, a credential, so it is a `Secret` (redacted in `Debug`).
         #[serde(
             rename = "applicationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub application_id: ::std::option::Option<::std::string::String>,
+        pub application_id: ::std::option::Option<::authapi_core::Secret>,
         ///Token expiry as Unix time in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exp: ::std::option::Option<i64>,
@@ -678,7 +678,7 @@ pub mod types {
                 ::std::string::String,
             >,
             application_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::authapi_core::Secret>,
                 ::std::string::String,
             >,
             exp: ::std::result::Result<
@@ -724,10 +724,12 @@ pub mod types {
                     });
                 self
             }
-            ///Sets `application_id`: Application the login was made for.
+            ///Sets `application_id`: Application the login was made for: the client's own application id, a credential, so it is a `Secret` (redacted in `Debug`).
             pub fn application_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::authapi_core::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.application_id = value

@@ -103,10 +103,11 @@ impl RedisStore {
         StoreError::new(&self.describe, StoreErrorKind::Unavailable, why)
     }
 
-    async fn conn(&self) -> Result<MultiplexedConnection, StoreError> {
+    /// The connection, and whether it was made just now.
+    async fn conn(&self) -> Result<(MultiplexedConnection, bool), StoreError> {
         let mut slot = self.conn.lock().await;
         if let Some(c) = &*slot {
-            return Ok(c.clone());
+            return Ok((c.clone(), false));
         }
         let c = self
             .client
@@ -114,25 +115,37 @@ impl RedisStore {
             .await
             .map_err(|e| self.error(&e))?;
         *slot = Some(c.clone());
-        Ok(c)
+        Ok((c, true))
     }
 
-    /// Runs `f` on the connection; a failure drops the connection, so the
-    /// next call connects again.
+    /// Runs `f` on the connection. A connection that broke since its last
+    /// use (the server restarted) is replaced and `f` tried once more on
+    /// the new one; a failure on a new connection is the caller's error.
     async fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: Fn(MultiplexedConnection) -> Fut,
         Fut: std::future::Future<Output = Result<T, RedisError>>,
     {
-        let conn = self.conn().await?;
+        let (conn, fresh) = self.conn().await?;
         match f(conn).await {
             Ok(v) => Ok(v),
-            Err(e) => {
-                if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
-                    *self.conn.lock().await = None;
+            Err(e) if broken(&e) => {
+                *self.conn.lock().await = None;
+                if fresh {
+                    return Err(self.error(&e));
                 }
-                Err(self.error(&e))
+                let (conn, _) = self.conn().await?;
+                f(conn).await.map_err(|e| {
+                    if broken(&e) {
+                        // A clone of this future may run into it again.
+                        if let Ok(mut slot) = self.conn.try_lock() {
+                            *slot = None;
+                        }
+                    }
+                    self.error(&e)
+                })
             }
+            Err(e) => Err(self.error(&e)),
         }
     }
 
@@ -153,6 +166,7 @@ impl SessionStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Stored>> {
         Box::pin(async move {
             let k = self.record_key(key);
+            let k = &k;
             let (generation, data): (Option<String>, Option<String>) = self
                 .run(|mut c| async move {
                     redis::cmd("HMGET")
@@ -177,6 +191,8 @@ impl SessionStore for RedisStore {
     fn swap<'a>(&'a self, key: &'a str, expected: u64, next: Stored) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let k = self.record_key(key);
+            let k = &k;
+            let next = &next;
             let done: i64 = self
                 .run(|mut c| async move {
                     self.swap
@@ -200,6 +216,7 @@ impl SessionStore for RedisStore {
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let k = self.lease_key(key);
+            let k = &k;
             let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
             let set: Option<String> = self
                 .run(|mut c| async move {
@@ -220,6 +237,7 @@ impl SessionStore for RedisStore {
     fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let k = self.lease_key(key);
+            let k = &k;
             let _: i64 =
                 self.run(|mut c| async move {
                     self.release.key(&k).arg(holder).invoke_async(&mut c).await
@@ -228,6 +246,11 @@ impl SessionStore for RedisStore {
             Ok(())
         })
     }
+}
+
+/// An error after which the connection cannot be used again.
+fn broken(e: &RedisError) -> bool {
+    e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_unrecoverable_error()
 }
 
 fn corrupt(store: &str) -> StoreError {
@@ -249,13 +272,9 @@ mod tests {
         let s = RedisStore::open("redis://:hunter2@cache.internal:6380/2").unwrap();
         assert_eq!(s.describe(), "redis cache.internal:6380");
         assert!(!format!("{s:?}").contains("hunter2"));
-        let e = RedisStore::open("redis://:hunter2@")
-            .err()
-            .expect("no host");
+        let e = RedisStore::open("redis://:hunter2@").expect_err("no host");
         assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
-        let e = RedisStore::open("http://u:hunter2@x")
-            .err()
-            .expect("not redis");
+        let e = RedisStore::open("http://u:hunter2@x").expect_err("not redis");
         assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
     }
 }
