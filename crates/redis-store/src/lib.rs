@@ -170,7 +170,7 @@ impl SessionStore for RedisStore {
             let (generation, data): (Option<String>, Option<String>) = self
                 .run(|mut c| async move {
                     redis::cmd("HMGET")
-                        .arg(&k)
+                        .arg(k)
                         .arg("gen")
                         .arg("data")
                         .query_async(&mut c)
@@ -196,7 +196,7 @@ impl SessionStore for RedisStore {
             let done: i64 = self
                 .run(|mut c| async move {
                     self.swap
-                        .key(&k)
+                        .key(k)
                         .arg(expected)
                         .arg(next.generation)
                         .arg(&next.data)
@@ -221,7 +221,7 @@ impl SessionStore for RedisStore {
             let set: Option<String> = self
                 .run(|mut c| async move {
                     redis::cmd("SET")
-                        .arg(&k)
+                        .arg(k)
                         .arg(holder)
                         .arg("NX")
                         .arg("PX")
@@ -240,7 +240,7 @@ impl SessionStore for RedisStore {
             let k = &k;
             let _: i64 =
                 self.run(|mut c| async move {
-                    self.release.key(&k).arg(holder).invoke_async(&mut c).await
+                    self.release.key(k).arg(holder).invoke_async(&mut c).await
                 })
                 .await?;
             Ok(())
