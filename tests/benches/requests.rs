@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use authapi::nuextract::ClientInfo;
 use authapi::{nuextract, svix, Config};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -216,6 +217,41 @@ impl Target {
 
 // ---- measurement -----------------------------------------------------------
 
+/// Commands the Redis server at `url` (`redis://host:port`) has run, less
+/// the `INFO` that asks: from its own `INFO commandstats`, over raw RESP.
+fn redis_commands(url: &str) -> u64 {
+    use std::io::Read;
+    let addr = url.trim_start_matches("redis://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(b"*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n")
+        .unwrap();
+    let mut text = String::new();
+    let mut buf = [0u8; 8192];
+    // A bulk string: `$<len>\r\n<body>\r\n`.
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        let Some((len, rest)) = text[1..].split_once("\r\n") else {
+            continue;
+        };
+        if rest.len() >= len.parse::<usize>().unwrap() {
+            break;
+        }
+    }
+    text.lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_"))
+        .filter(|l| !l.starts_with("info:"))
+        .filter_map(|l| {
+            l.split(',')
+                .next()?
+                .split("calls=")
+                .nth(1)?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
 fn cpu_time() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -336,7 +372,31 @@ fn main() {
         svix_lean.set_token(TOKEN).unwrap();
         let nu_lean = nuextract::Client::from_config(lean()).unwrap();
         nu_lean.set_token(TOKEN).unwrap();
-        let lean_targets = [Target::SvixGenerated(svix_lean), Target::NuGenerated(nu_lean)];
+        // Target 6: a session on (automatic refresh, a token an hour from
+        // due) in the default memory store. Target 7: the same session in a
+        // Redis store (`AUTHAPI_BENCH_REDIS`), whose steady state must make
+        // no store round trip; the bench counts them from the server's
+        // `INFO commandstats`.
+        let session = |config: Config| {
+            let c = nuextract::Client::from_config(config.base_url(base.as_str())).unwrap();
+            c.set_token(TOKEN).unwrap();
+            c.inner().set_expiry(std::time::SystemTime::now().checked_add(Duration::from_secs(3600)));
+            c.enable_auto_refresh(Duration::from_secs(60));
+            c
+        };
+        let mut lean_targets = vec![
+            Target::SvixGenerated(svix_lean),
+            Target::NuGenerated(nu_lean),
+            Target::NuGenerated(session(Config::new())),
+        ];
+        let redis = std::env::var("AUTHAPI_BENCH_REDIS").ok();
+        if let Some(url) = &redis {
+            let store = authapi::store::RedisStore::open(url).unwrap();
+            let c = session(Config::new().session_store(store));
+            // The token reaches the store before the measured calls.
+            c.current_user().send().await.unwrap();
+            lean_targets.push(Target::NuGenerated(c));
+        }
         // `--only N [--concurrent]`: the calls of target N alone, no report;
         // for profilers (callgrind's instruction counts, perf).
         if let Some(only) = std::env::args().position(|a| a == "--only") {
@@ -346,7 +406,12 @@ fn main() {
                 Some(t) => &t.2,
                 None => &lean_targets[i - targets.len()],
             };
+            let before = redis.as_deref().map(redis_commands);
             run(target, calls, concurrent).await;
+            if let (Some(url), Some(before)) = (redis.as_deref(), before) {
+                // Stderr: valgrind's report goes there too, and xtask reads it.
+                eprintln!("redis commands during the calls: {}", redis_commands(url) - before);
+            }
             return;
         }
         println!(

@@ -7,7 +7,10 @@
 //!    generated clients against a hand-written reqwest + serde baseline.
 //! 3. Instructions (`--instructions`): per-call instruction counts of the
 //!    same four targets under callgrind, free of machine noise, plus the
-//!    generated clients with retries and tracing off (their on/off ratio).
+//!    generated clients with retries and tracing off (their on/off ratio),
+//!    and a NuExtract session in the memory store and in a Redis store
+//!    (a `redis-server` from PATH), with the Redis commands its steady
+//!    state runs per call, from the server's `INFO commandstats`.
 //! 4. Build (`--build`): a cold release build of `authapi-svix` (default
 //!    features, and without `schemars`) against a throwaway crate using only
 //!    reqwest + serde + tokio with the same reqwest features, plus each
@@ -117,14 +120,25 @@ fn instruction_counts(root: &Path) -> Result<(), String> {
         .next_back()
         .ok_or("no bench executable in cargo's output")?;
     const N: u64 = 2000;
+    // A Redis server for the Redis-store target, when one is on PATH.
+    let redis = RedisServer::start();
+    let commands = std::cell::Cell::new(None::<u64>);
     let count = |target: usize, calls: u64| -> Result<u64, String> {
-        let out = Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        let mut cmd = Command::new("valgrind");
+        cmd.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
             .arg(&exe)
-            .args(["--only", &target.to_string(), "--calls", &calls.to_string()])
-            .output()
-            .map_err(|e| format!("valgrind: {e}"))?;
+            .args(["--only", &target.to_string(), "--calls", &calls.to_string()]);
+        if let Some(r) = &redis {
+            cmd.env("AUTHAPI_BENCH_REDIS", &r.url);
+        }
+        let out = cmd.output().map_err(|e| format!("valgrind: {e}"))?;
         let err = String::from_utf8_lossy(&out.stderr);
+        if let Some(n) = err
+            .lines()
+            .find_map(|l| l.split("redis commands during the calls: ").nth(1))
+        {
+            commands.set(n.trim().parse().ok());
+        }
         err.lines()
             .find_map(|l| l.split("Collected :").nth(1))
             .and_then(|n| n.trim().parse().ok())
@@ -138,9 +152,15 @@ fn instruction_counts(root: &Path) -> Result<(), String> {
         "nuextract current_user   baseline ",
         "svix app_portal_access   generated, retries+tracing off",
         "nuextract current_user   generated, retries+tracing off",
+        "nuextract current_user   session on, memory store",
+        "nuextract current_user   session on, Redis store",
     ];
     let mut per_call = Vec::new();
     for (i, name) in names.iter().enumerate() {
+        if i == 7 && redis.is_none() {
+            println!("  {name}  skipped: no redis-server or valkey-server on PATH");
+            continue;
+        }
         let n = (count(i, 2 * N)? - count(i, N)?) / N;
         println!("  {name} {n:>8}");
         per_call.push(n as f64);
@@ -155,7 +175,65 @@ fn instruction_counts(root: &Path) -> Result<(), String> {
         per_call[0] / per_call[4],
         per_call[2] / per_call[5]
     );
+    println!(
+        "  session on (memory store)/off: nuextract {:.4}",
+        per_call[6] / per_call[2]
+    );
+    if let Some(redis_per_call) = per_call.get(7) {
+        let trips = commands
+            .get()
+            .map_or("?".to_string(), |c| format!("{}", c as f64 / N as f64));
+        println!(
+            "  Redis/memory store, steady state: nuextract {:.4}; Redis commands per call: {trips}",
+            redis_per_call / per_call[6]
+        );
+    }
     Ok(())
+}
+
+/// A `redis-server` (or `valkey-server`) from PATH on a free port, stopped
+/// when dropped.
+struct RedisServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl RedisServer {
+    fn start() -> Option<RedisServer> {
+        let path = std::env::var_os("PATH")?;
+        let bin = std::env::split_paths(&path)
+            .flat_map(|d| ["redis-server", "valkey-server"].map(|n| d.join(n)))
+            .find(|p| p.is_file())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let until = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(RedisServer {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The two one-call programs the build bench compares: the same Svix
