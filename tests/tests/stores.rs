@@ -157,6 +157,8 @@ async fn logout_reaches_the_others(store: impl Fn() -> Config, label: &str) {
     log_in(&a).await;
     b.current_user().send().await.unwrap();
     a.clear_token();
+    // At once for the memory and file stores; Redis gets it from a task.
+    a.save_session().await.unwrap();
     // Until b reads the store again, it uses its copy.
     b.current_user().send().await.unwrap();
     assert_eq!(sent(&f.server), ["t0", "t0"], "{label}");
@@ -177,6 +179,7 @@ async fn logout_reaches_the_others(store: impl Fn() -> Config, label: &str) {
     log_in(&a).await;
     c.enable_auto_refresh(Duration::from_secs(60));
     a.clear_token();
+    a.save_session().await.unwrap();
     let e = c.current_user().send().await.unwrap_err();
     assert!(matches!(e, Error::InvalidRequest(_)), "{label}: {e}");
     assert_eq!(f.refreshes.load(Ordering::SeqCst), 0, "{label}");
@@ -486,4 +489,21 @@ async fn the_steady_state_makes_no_store_round_trip() {
     b.inner().set_expiry(Some(std::time::SystemTime::now()));
     b.current_user().send().await.unwrap();
     assert!(total(&redis.command_counts()) > after);
+}
+
+/// `has_token` finds another client's login in the store (and uses it);
+/// with nothing stored, it says so without sending anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn has_token_finds_a_login_made_elsewhere() {
+    let f = fake(3600, false).await;
+    let dir = temp_dir("has-token");
+    let config = || Config::new().session_store(FileStore::new(&dir).unwrap());
+    let b = client(&f.server.base_url, config());
+    assert!(!b.has_token().await.unwrap());
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    assert!(b.has_token().await.unwrap());
+    b.current_user().send().await.unwrap();
+    assert_eq!(sent(&f.server), ["t0"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,7 @@ use crate::base_url::{normalize_base_url, redact_userinfo};
 use crate::config_error::ConfigError;
 use crate::retry::Retry;
 use crate::runtime::Runtime;
-use crate::session::SessionOptions;
+use crate::session::{SessionOptions, DEFAULT_LEASE_TTL, DEFAULT_REFRESH_BACKOFF};
 use crate::store::{MemoryStore, SealingKey, SessionStore};
 
 /// Default total timeout of one request (connect, send, receive the body).
@@ -40,13 +40,6 @@ pub struct Config {
     lease_ttl: Duration,
     refresh_backoff: Duration,
 }
-
-/// How long a refresh lease lasts by default: a process that dies holding
-/// it blocks the others' refresh this long at most.
-pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
-/// How long a session waits, by default, before refreshing again after the
-/// service refused a token it had just refreshed.
-pub const DEFAULT_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Default for Config {
     fn default() -> Self {

@@ -8,12 +8,14 @@
 //! leaves to the caller, one concern per module:
 //!
 //! * `config`: [`Config`] builds the `reqwest::Client` (timeouts, TLS
-//!   provider, no redirects, no `Referer`) and checks the base URL;
+//!   provider, no redirects, no `Referer`) and the session's store;
+//! * `base_url` and `config_error`: base-URL checks and [`ConfigError`],
+//!   below both the configuration and the runtime;
 //! * `credentials`: progenitor ignores `securitySchemes`, so the code
 //!   generator emits an [`AuthTable`] from the spec (which header each
 //!   scheme uses and which schemes each operation needs) and the runtime
-//!   attaches the stored secrets, marked sensitive, to exactly those
-//!   operations;
+//!   attaches the stored secrets, marked sensitive and at most
+//!   [`MAX_SECRET_BYTES`] long, to exactly those operations;
 //! * `error`: the [`Error`] every call returns, which never prints a secret;
 //! * `error_body`: [`ErrorBody`], what each service's error type says of
 //!   itself: how it decodes by status, and its message for `Display`;
@@ -22,11 +24,18 @@
 //!   the spec flags handed to the typed decoder as JSON strings;
 //! * `retry`: [`Retry`], the policy: backoff, `Retry-After`, what is safe
 //!   to send again;
-//! * `session`: tokens refreshed before they expire and after a 401, one
-//!   refresh in flight at a time;
+//! * `store`: the [`SessionStore`] trait and its records (generation,
+//!   compare-and-set, lease), with [`MemoryStore`], [`FileStore`] and
+//!   [`SealingKey`] (records sealed at rest); the Redis store is the
+//!   `authapi-redis-store` crate;
+//! * `session`: a session on top of a store: its local copy, due checks,
+//!   one refresh at a time across processes, the refresh back-off;
 //! * `trace`: one `tracing` span per call, never a secret in a field;
 //! * `runtime`: [`Runtime::send`], wiring the above together;
 //! * `secret`: [`Secret`] and [`SecretUrl`], values whose `Debug` redacts.
+//!
+//! Modules import one way: `runtime` uses `session`, which uses `store`
+//! and `credentials`; `config` builds a `Runtime`; nothing imports back up.
 //!
 //! Callers rarely use this crate directly: each service crate re-exports
 //! what they need.
@@ -57,10 +66,7 @@ mod trace;
 
 pub use base_url::{normalize_base_url, redact_userinfo};
 pub use body::{form_urlencoded, BodyTooLarge};
-pub use config::{
-    Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LEASE_TTL, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_REFRESH_BACKOFF, DEFAULT_TIMEOUT,
-};
+pub use config::{Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use config_error::ConfigError;
 pub use credentials::{header_value, AuthTable, Operation, Scheme, MAX_SECRET_BYTES};
 pub use error::{
@@ -77,7 +83,9 @@ pub use runtime::{
     refresher, session_error, unix_time, RefreshFuture, RefreshTurn, Refresher, Runtime,
 };
 pub use secret::{Secret, SecretUrl};
-pub use session::{SessionError, SessionErrorKind, TurnGuard};
+pub use session::{
+    SessionError, SessionErrorKind, TurnGuard, DEFAULT_LEASE_TTL, DEFAULT_REFRESH_BACKOFF,
+};
 pub use store::{
     FileStore, MemoryStore, SealingKey, SessionStore, StoreError, StoreErrorKind, StoreFuture,
     Stored,

@@ -490,6 +490,36 @@ impl Runtime {
         self.shared.credentials.set(scheme, None);
     }
 
+    /// Writes a `set_session_token`, `set_session_refresh_token` or
+    /// `clear_session` to the store now, if it is not there yet, and says
+    /// whether the store took it: those are synchronous, and a store that
+    /// answers over the network (Redis) gets them from a task.
+    pub async fn save_session<E>(&self, table: &'static AuthTable) -> Result<(), Error<E>> {
+        self.shared
+            .session
+            .flush(table)
+            .await
+            .map_err(|e| Error::Session(e.into()))
+    }
+
+    /// Whether the session holds a token for `scheme`: this client's copy,
+    /// else the store's record (another process's login), which is then
+    /// adopted.
+    pub async fn has_session_token<E>(
+        &self,
+        table: &'static AuthTable,
+        scheme: &'static str,
+    ) -> Result<bool, Error<E>> {
+        if !self.has_credential(scheme) {
+            self.shared
+                .session
+                .adopt_newer(&self.shared.credentials, table)
+                .await
+                .map_err(|e| Error::Session(e.into()))?;
+        }
+        Ok(self.has_credential(scheme))
+    }
+
     /// Whether a secret is stored for `scheme`.
     pub fn has_credential(&self, scheme: &str) -> bool {
         self.shared.credentials.get(scheme).is_some()
@@ -962,7 +992,7 @@ pub fn unix_time(secs: i64) -> Option<SystemTime> {
 pub fn session_error<E: fmt::Debug>(e: Error<E>) -> SessionError {
     match e {
         Error::Session(s) => s,
-        other => SessionError::from_error(&other),
+        other => SessionError::refresh_failed(other.status(), other.to_string()),
     }
 }
 

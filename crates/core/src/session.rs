@@ -21,6 +21,13 @@ use crate::secret::Secret;
 use crate::store::record::Record;
 use crate::store::{session_key, SealingKey, SessionStore, StoreError, StoreErrorKind, Stored};
 
+/// How long a refresh lease lasts by default: a process that dies holding
+/// it blocks the others' refresh this long at most.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
+/// How long a session waits, by default, before refreshing again after the
+/// service refused a token it had just refreshed.
+pub const DEFAULT_REFRESH_BACKOFF: Duration = Duration::from_secs(30);
+
 /// Why a session could not give a call a usable token. Every call that
 /// waited for the same refresh fails with it.
 #[derive(Clone, Debug)]
@@ -49,13 +56,13 @@ pub enum SessionErrorKind {
 }
 
 impl SessionError {
-    /// From the refresh call's error (its `Display`, which never holds a
-    /// secret, and its status).
-    pub fn from_error<E: std::fmt::Debug>(e: &crate::Error<E>) -> Self {
+    /// A failed refresh call: its status and its `Display` (which never
+    /// holds a secret).
+    pub(crate) fn refresh_failed(status: Option<StatusCode>, message: String) -> Self {
         SessionError {
             kind: SessionErrorKind::RefreshFailed,
-            status: e.status(),
-            message: e.to_string(),
+            status,
+            message,
             store: None,
         }
     }
@@ -167,8 +174,8 @@ impl SessionOptions {
             name: "default".into(),
             base_url: base_url.into(),
             sealing: None,
-            lease_ttl: crate::config::DEFAULT_LEASE_TTL,
-            backoff: crate::config::DEFAULT_REFRESH_BACKOFF,
+            lease_ttl: DEFAULT_LEASE_TTL,
+            backoff: DEFAULT_REFRESH_BACKOFF,
         }
     }
 }

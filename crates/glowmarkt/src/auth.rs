@@ -96,6 +96,21 @@ impl Client {
         Ok(renewed.into_inner())
     }
 
+    /// Makes sure a `set_token` or `clear_token` (which are synchronous)
+    /// has reached the session store, and reports a store failure. The
+    /// memory and file stores take them at once; a Redis store gets them
+    /// from a task, so call this before a process exits after a logout.
+    pub async fn save_session(&self) -> Result<(), Error<types::GlowmarktError>> {
+        self.inner.save_session(&AUTH).await
+    }
+
+    /// Whether the session has a token: this client's, else one in the
+    /// session store (another process's login), which it then uses. For a
+    /// process that logs in only when no one has.
+    pub async fn has_token(&self) -> Result<bool, Error<types::GlowmarktError>> {
+        self.inner.has_session_token(&AUTH, TOKEN).await
+    }
+
     /// Refreshes the token now if the session is on and the token is
     /// within its margin of expiry: for code that uses the token outside
     /// this client. Concurrent callers share one refresh.
