@@ -394,6 +394,7 @@ fn main() {
             let store = authapi::store::RedisStore::open(url).unwrap();
             let c = session(Config::new().session_store(store));
             // The token reaches the store before the measured calls.
+            c.save_session().await.unwrap();
             c.current_user().send().await.unwrap();
             lean_targets.push(Target::NuGenerated(c));
         }

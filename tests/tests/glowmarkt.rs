@@ -399,3 +399,23 @@ async fn oauth_code_exchange_and_validation_send_exact_requests() {
         m.assert_async().await;
     }
 }
+
+/// A login answer that echoes the application id (a credential the client
+/// sends on every call) keeps it as a `Secret`: readable with `expose`, and
+/// never in `Debug`, where the answer's other fields still show.
+#[test]
+fn an_echoed_application_id_never_shows_in_debug() {
+    let answer: types::LoginResponse = serde_json::from_value(json!({
+        "accountId": "acc-1", "applicationId": "app-id-Secret-77", "valid": true,
+        "token": "tok-Secret-88"
+    }))
+    .unwrap();
+    assert_eq!(
+        answer.application_id.as_ref().map(|s| s.expose()),
+        Some("app-id-Secret-77")
+    );
+    let shown = format!("{answer:?}");
+    assert!(!shown.contains("app-id-Secret-77"), "{shown}");
+    assert!(!shown.contains("tok-Secret-88"), "{shown}");
+    assert!(shown.contains("acc-1"), "{shown}");
+}
