@@ -775,7 +775,9 @@ async fn expiry_and_token_change_together() {
         assert_eq!(*counts.protected_tokens.lock().unwrap(), ["new"]);
 
         // Not kept: a token set while the refresh ran wins, and the
-        // refresh's expiry and refresh token are dropped with its token.
+        // refresh's expiry is dropped with its token. Its refresh token is
+        // kept (NuExtract): the refresh spent the old one, which must never
+        // be presented again.
         let counts = Arc::new(Counts::default());
         let server = fake(
             service,
@@ -793,9 +795,13 @@ async fn expiry_and_token_change_together() {
         c.set_token("mine");
         release_all(&server);
         refresh.await.unwrap().unwrap();
+        let rotated = match service {
+            Service::NuExtract => Some("r2".to_string()),
+            _ => before.1.clone(),
+        };
         assert_eq!(
             (c.expiry(), c.refresh_token()),
-            before,
+            (before.0, rotated),
             "{service:?}: a dropped refresh changed the session"
         );
 

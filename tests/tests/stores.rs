@@ -286,9 +286,13 @@ async fn bad_records_are_refused_and_left_as_they_were() {
         .find(|p| p.extension().is_some_and(|e| e == "json"))
         .unwrap();
     let original = std::fs::read(&file).unwrap();
-    // Sealed at rest: no token or refresh token in the file.
+    // Sealed at rest: no token or refresh token in the file (searched as
+    // the quoted strings a record holds, which base64 never contains).
     let text = String::from_utf8_lossy(&original);
-    assert!(!text.contains("t0") && !text.contains("r0"), "{text}");
+    assert!(
+        !text.contains(r#"\"t0\""#) && !text.contains(r#"\"r0\""#),
+        "{text}"
+    );
 
     let fresh = |config: Config| client(&f.server.base_url, config);
     let store_kind = |e: Error<nuextract::types::NuExtractError>| match e {
@@ -365,7 +369,10 @@ async fn bad_records_are_refused_and_left_as_they_were() {
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
         .collect();
-    assert!(text.contains("t0") && text.contains("r0"));
+    assert!(
+        text.contains(r#"\"t0\""#) && text.contains(r#"\"r0\""#),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir2);
 
     // Redis: a foreign value under the session key is refused and kept.

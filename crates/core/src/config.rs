@@ -199,7 +199,8 @@ impl Config {
     }
 
     /// The session's name in its store (default `"default"`): one name per
-    /// account, when one store holds several logins to one service.
+    /// account, when one store holds several logins to one service. It may
+    /// not be empty or hold a `/` (`ConfigError::InvalidSessionName`).
     pub fn session_name(mut self, name: impl Into<String>) -> Self {
         self.session_name = name.into();
         self
@@ -261,13 +262,21 @@ impl Config {
         let http = no_redirects(builder)
             .build()
             .map_err(|e| ConfigError::Http(e.without_url()))?;
+        if self.session_name.is_empty() || self.session_name.contains('/') {
+            return Err(ConfigError::InvalidSessionName);
+        }
+        // The store's key names the base URL without its userinfo: a
+        // password in a base URL must not become a Redis key name.
+        let mut key_base = parsed.clone();
+        let _ = key_base.set_username("");
+        let _ = key_base.set_password(None);
         let session = SessionOptions {
             store: self
                 .store
                 .clone()
                 .unwrap_or_else(|| Arc::new(MemoryStore::new())),
             name: self.session_name.clone(),
-            base_url: base.clone(),
+            base_url: key_base.as_str().trim_end_matches('/').to_string(),
             sealing: self.sealing_key.clone(),
             lease_ttl: self.lease_ttl,
             backoff: self.refresh_backoff,

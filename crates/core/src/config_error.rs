@@ -36,6 +36,8 @@ pub enum ConfigError {
     /// A sealing key that is not 32 bytes of base64. The text is not
     /// repeated.
     InvalidSealingKey,
+    /// A session name that is empty or holds a `/`.
+    InvalidSessionName,
     /// The HTTP client could not be built.
     Http(reqwest::Error),
     /// A credential was set for a security scheme the spec does not have.
@@ -67,6 +69,9 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::InvalidSealingKey => {
                 f.write_str("a sealing key must be 32 bytes, written as base64")
+            }
+            ConfigError::InvalidSessionName => {
+                f.write_str("a session name must not be empty or hold a `/`")
             }
             ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
             ConfigError::UnknownScheme { scheme } => {

@@ -65,7 +65,7 @@ const ACCEPT_JSON_OR_TEXT: HeaderValue = HeaderValue::from_static("application/j
 
 /// State shared by the clones of one client.
 struct Shared {
-    credentials: Credentials,
+    credentials: Arc<Credentials>,
     /// The session's record, its local copy and its refresh lock.
     session: Arc<SessionState>,
     /// Automatic refreshing, when turned on.
@@ -173,10 +173,11 @@ impl Runtime {
         tracing: bool,
         session: SessionOptions,
     ) -> Self {
+        let credentials = Arc::new(Credentials::default());
         Runtime {
             shared: Arc::new(Shared {
-                credentials: Credentials::default(),
-                session: Arc::new(SessionState::new(session)),
+                session: Arc::new(SessionState::new(session, Arc::clone(&credentials))),
+                credentials,
                 auto: RwLock::new(None),
                 urls: RwLock::default(),
             }),
@@ -339,14 +340,9 @@ impl Runtime {
         token: &str,
     ) -> Result<(), ConfigError> {
         let value = credential_value(table, scheme, token)?;
-        let secret = Secret::new(token);
-        self.shared.session.set_now(
-            &self.shared.credentials,
-            table,
-            scheme,
-            Some((&secret, value)),
-            None,
-        );
+        self.shared
+            .session
+            .set_token(table, scheme, Secret::new(token), value);
         Ok(())
     }
 
@@ -365,19 +361,7 @@ impl Runtime {
                 len: token.expose().len(),
             });
         }
-        let current = self.shared.credentials.get(scheme);
-        let (token_now, _, _) = self.shared.session.snapshot();
-        let with = match (token_now, current) {
-            (Some(t), Some(v)) => Some((t, v)),
-            _ => None,
-        };
-        self.shared.session.set_now(
-            &self.shared.credentials,
-            table,
-            scheme,
-            with.as_ref().map(|(t, v)| (t, v.clone())),
-            Some(Some(token)),
-        );
+        self.shared.session.set_refresh_token(table, scheme, token);
         Ok(())
     }
 
@@ -386,9 +370,7 @@ impl Runtime {
     /// [`Runtime::set_session_token`]: a newer record with no token, which
     /// every process sharing the session adopts at its next store read.
     pub fn clear_session(&self, table: &'static AuthTable, scheme: &'static str) {
-        self.shared
-            .session
-            .set_now(&self.shared.credentials, table, scheme, None, None);
+        self.shared.session.logout(table, scheme);
     }
 
     /// Stores a token a response handed back (Giant Swarm's login), in this
@@ -435,15 +417,7 @@ impl Runtime {
         let token = token.ok_or_else(no_token)?;
         self.shared
             .session
-            .keep(
-                &self.shared.credentials,
-                table,
-                scheme,
-                token,
-                expiry,
-                refresh_token,
-                since,
-            )
+            .keep(table, scheme, token, expiry, refresh_token, since)
             .await
             .map_err(Error::Session)
     }
@@ -466,7 +440,7 @@ impl Runtime {
         match self
             .shared
             .session
-            .turn(&self.shared.credentials, table, seen, Cause::Manual, None)
+            .turn(table, seen, Cause::Manual, None)
             .await
             .map_err(Error::Session)?
         {
@@ -476,6 +450,31 @@ impl Runtime {
                 since: self.credential_generation(),
             }),
         }
+    }
+
+    /// Runs `fut` (a refresh) in its own task and waits for it: a caller
+    /// that gives up (a timeout, a dropped future) cannot cut it short once
+    /// the service may have spent the old refresh token. In the caller's
+    /// span and subscriber. Inside the automatic refresh, which already
+    /// runs in a task of its own, it runs `fut` in place.
+    pub async fn detached<T, E>(
+        &self,
+        fut: impl Future<Output = Result<T, Error<E>>> + Send + 'static,
+    ) -> Result<T, Error<E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        if self.refresh_from.is_some() {
+            return fut.await;
+        }
+        use tracing::instrument::WithSubscriber;
+        let fut = fut
+            .instrument(tracing::Span::current())
+            .with_current_subscriber();
+        tokio::spawn(fut)
+            .await
+            .unwrap_or_else(|_| Err(Error::Custom("the refresh task ended abnormally".into())))
     }
 
     /// The session's token, its expiry and its refresh token, as this
@@ -513,7 +512,7 @@ impl Runtime {
         if !self.has_credential(scheme) {
             self.shared
                 .session
-                .adopt_newer(&self.shared.credentials, table)
+                .adopt_newer(table)
                 .await
                 .map_err(|e| Error::Session(e.into()))?;
         }
@@ -585,7 +584,7 @@ impl Runtime {
             // Another process may have logged in.
             self.shared
                 .session
-                .adopt_newer(&self.shared.credentials, table)
+                .adopt_newer(table)
                 .await
                 .map_err(|e| Error::Session(e.into()))?;
         }
@@ -631,13 +630,7 @@ impl Runtime {
         let refresh = async move {
             let session = &rt.shared.session;
             let turn = session
-                .turn(
-                    &rt.shared.credentials,
-                    table,
-                    seen,
-                    cause,
-                    Some(waiting_since),
-                )
+                .turn(table, seen, cause, Some(waiting_since))
                 .await?;
             let Turn::Refresh(mut guard) = turn else {
                 return Ok(());
@@ -841,7 +834,7 @@ impl Runtime {
                 // the next attempt finds the credential if there is one.
                 self.shared
                     .session
-                    .adopt_newer(&self.shared.credentials, table)
+                    .adopt_newer(table)
                     .await
                     .map_err(|e| Error::Session(e.into()))?;
                 attempt -= 1;
@@ -898,7 +891,7 @@ impl Runtime {
                 if shared.session.is_session_scheme(op.schemes)
                     && shared
                         .session
-                        .adopt_newer(&shared.credentials, table)
+                        .adopt_newer(table)
                         .await
                         .map_err(|e| Error::Session(e.into()).with_attempts(attempt))?
                 {

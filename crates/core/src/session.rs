@@ -180,9 +180,25 @@ impl SessionOptions {
     }
 }
 
+/// A change made by a synchronous call (`set_token`, `clear_token`,
+/// `set_refresh_token`), or a refresh whose write failed, waiting to be
+/// written to the store. Changes are merged into whatever record the store
+/// holds when they are written, so none undoes another process's newer
+/// refresh token.
+#[derive(Clone)]
+enum Change {
+    Token(&'static str, Secret),
+    RefreshToken(&'static str, Secret),
+    Logout(&'static str),
+    /// A refresh's record, written only over the generation it refreshed.
+    Refreshed(Record, u64),
+}
+
 /// The session state shared by the clones of one client.
 pub(crate) struct SessionState {
     opts: SessionOptions,
+    /// The client's credentials, the session's token among them.
+    creds: Arc<Credentials>,
     describe: String,
     /// Who this client is, in leases: process id and a random part.
     holder: String,
@@ -191,9 +207,11 @@ pub(crate) struct SessionState {
     /// This process's refresh lock; remembers the last failed refresh and
     /// when it happened.
     flight: Arc<tokio::sync::Mutex<Option<(Instant, SessionError)>>>,
-    /// A `set_token` or `clear_token` not yet written to the store (those
-    /// are synchronous); written before any other store use.
-    pending: Mutex<Option<Record>>,
+    /// Changes not yet in the store, oldest first; removed only once
+    /// written, so a cancelled write loses none.
+    pending: Mutex<Vec<Change>>,
+    /// One writer of `pending` at a time, so changes land in order.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 /// What a refresh turn found.
@@ -205,10 +223,13 @@ pub(crate) enum Turn {
     Done,
 }
 
-/// The refresh lock and lease of the caller whose turn it is.
+/// The refresh lock and lease of the caller whose turn it is. While it is
+/// held, the lease is renewed every third of its TTL, so a slow refresh
+/// never outlives it.
 pub struct TurnGuard {
     flight: tokio::sync::OwnedMutexGuard<Option<(Instant, SessionError)>>,
     lease: Option<(Arc<dyn SessionStore>, String, String)>,
+    renew: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TurnGuard {
@@ -223,6 +244,9 @@ impl TurnGuard {
 
 impl Drop for TurnGuard {
     fn drop(&mut self) {
+        if let Some(renew) = self.renew.take() {
+            renew.abort();
+        }
         if let Some((store, key, holder)) = self.lease.take() {
             // A lease nobody releases still ends at its TTL; releasing it
             // now lets a waiting process go on at once.
@@ -231,20 +255,23 @@ impl Drop for TurnGuard {
     }
 }
 
-/// Runs `fut` to completion now if it completes without waiting (the
-/// memory and file stores), else on the current tokio runtime.
+/// Inside a tokio runtime: runs `fut` now if it completes without waiting
+/// (the memory and file stores), else in a task. Outside one it does
+/// nothing: a network store's futures need the runtime, and whatever `fut`
+/// would have written stays pending until the store is next used.
 fn run_soon<F>(fut: F)
 where
     F: Future<Output = Result<(), StoreError>> + Send + 'static,
 {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     let mut fut = Box::pin(fut);
     let mut cx = Context::from_waker(std::task::Waker::noop());
     if fut.as_mut().poll(&mut cx).is_ready() {
         return;
     }
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(fut);
-    }
+    handle.spawn(fut);
 }
 
 fn too_long(what: &str) -> SessionError {
@@ -257,28 +284,32 @@ fn too_long(what: &str) -> SessionError {
     )
 }
 
+/// A unique lease holder name: process id, time and randomness (and a
+/// counter, should the OS refuse randomness).
+fn holder_name() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut random = [0u8; 8];
+    let _ = getrandom::getrandom(&mut random);
+    let nanos = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{random}{nanos:x}{n:x}", std::process::id())
+}
+
 impl SessionState {
-    pub(crate) fn new(opts: SessionOptions) -> Self {
-        let mut random = [0u8; 6];
-        // Without randomness two clients of one process could share a
-        // holder name; the process id still tells processes apart.
-        let _ = getrandom::getrandom(&mut random);
-        let holder = format!(
-            "{}-{}",
-            std::process::id(),
-            random
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+    pub(crate) fn new(opts: SessionOptions, creds: Arc<Credentials>) -> Self {
         SessionState {
             describe: opts.store.describe(),
             opts,
-            holder,
+            creds,
+            holder: holder_name(),
             key: std::sync::OnceLock::new(),
             local: Mutex::new(Local::default()),
             flight: Arc::new(tokio::sync::Mutex::new(None)),
-            pending: Mutex::new(None),
+            pending: Mutex::new(Vec::new()),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -286,9 +317,26 @@ impl SessionState {
         self.local.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<Change>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn key(&self, table: &AuthTable) -> &str {
         self.key
             .get_or_init(|| session_key(table.service, &self.opts.base_url, &self.opts.name))
+    }
+
+    fn error(&self, kind: StoreErrorKind, detail: &str) -> StoreError {
+        StoreError::new(&self.describe, kind, detail)
+    }
+
+    fn next(&self, generation: u64) -> Result<u64, StoreError> {
+        generation.checked_add(1).ok_or_else(|| {
+            self.error(
+                StoreErrorKind::Corrupt,
+                "the session record's generation is at its maximum; it was left as it is",
+            )
+        })
     }
 
     pub(crate) fn store_name(&self) -> &str {
@@ -313,115 +361,133 @@ impl SessionState {
         (l.token.clone(), l.expiry, l.refresh_token.clone())
     }
 
-    /// Whether `scheme` is the session's.
+    /// Whether one of `schemes` is the session's.
     pub(crate) fn is_session_scheme(&self, schemes: &[&str]) -> bool {
         self.local().scheme.is_some_and(|s| schemes.contains(&s))
     }
 
-    /// Sets the local copy at once and writes it to the store as soon as
-    /// possible (at once for the memory and file stores; else in a task,
-    /// and in any case before the store is next used): for the synchronous
-    /// `set_token`, `clear_token` and `set_refresh_token`.
-    pub(crate) fn set_now(
+    /// Sets the session's token by hand: here at once, in the store as
+    /// soon as possible (see [`SessionState::set_now`]).
+    pub(crate) fn set_token(
         self: &Arc<Self>,
-        creds: &Credentials,
         table: &'static AuthTable,
         scheme: &'static str,
-        token: Option<(&Secret, reqwest::header::HeaderValue)>,
-        refresh_token: Option<Option<Secret>>,
+        token: Secret,
+        value: reqwest::header::HeaderValue,
     ) {
-        let record = {
+        {
             let mut local = self.local();
-            let value = token.as_ref().map(|(_, v)| v.clone());
-            creds.update(scheme, value, None, || {});
+            self.creds.update(scheme, Some(value), None, || {});
+            // The expiry and refresh token kept stay as they were: the
+            // caller may set them too (`set_expiry`).
             local.scheme = Some(scheme);
-            match token {
-                Some((t, _)) => {
-                    // The expiry and refresh token kept stay as they were:
-                    // the caller may set them too (`set_expiry`).
-                    local.token = Some(t.clone());
-                    local.refreshed_at = None;
-                }
-                None if refresh_token.is_none() => {
-                    // A logout: nothing is left to refresh with.
-                    local.token = None;
-                    local.expiry = None;
-                    local.refresh_token = None;
-                    local.refreshed_at = None;
-                }
-                None => {}
-            }
-            if let Some(r) = refresh_token {
-                local.refresh_token = r;
-            }
-            Record {
-                scheme: scheme.to_string(),
-                token: local.token.clone(),
-                expires_at: local.expiry,
-                refresh_token: local.refresh_token.clone(),
-                refreshed_at: local.refreshed_at,
-            }
-        };
-        *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(record);
+            local.token = Some(token.clone());
+            local.refreshed_at = None;
+        }
+        self.set_now(table, Change::Token(scheme, token));
+    }
+
+    /// Keeps a refresh token by hand, here and in the store.
+    pub(crate) fn set_refresh_token(
+        self: &Arc<Self>,
+        table: &'static AuthTable,
+        scheme: &'static str,
+        token: Secret,
+    ) {
+        {
+            let mut local = self.local();
+            local.scheme = Some(scheme);
+            local.refresh_token = Some(token.clone());
+        }
+        self.set_now(table, Change::RefreshToken(scheme, token));
+    }
+
+    /// Forgets the token, its expiry and refresh token (a logout), here and
+    /// in the store.
+    pub(crate) fn logout(self: &Arc<Self>, table: &'static AuthTable, scheme: &'static str) {
+        {
+            let mut local = self.local();
+            self.creds.update(scheme, None, None, || {});
+            local.scheme = Some(scheme);
+            local.token = None;
+            local.expiry = None;
+            local.refresh_token = None;
+            local.refreshed_at = None;
+        }
+        self.set_now(table, Change::Logout(scheme));
+    }
+
+    /// Queues `change` and writes it to the store as soon as possible: at
+    /// once for the memory and file stores, else in a task, and in any case
+    /// before the store is next used.
+    fn set_now(self: &Arc<Self>, table: &'static AuthTable, change: Change) {
+        self.pending().push(change);
         let this = Arc::clone(self);
         run_soon(async move { this.flush(table).await });
     }
 
-    /// Writes a pending `set_now` record, whatever generation the store
-    /// holds: a logout or a token set by hand wins over what is there.
-    pub(crate) async fn flush(&self, table: &AuthTable) -> Result<(), StoreError> {
-        let Some(record) = self
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        else {
+    /// Writes the pending changes, in order, merged into the record the
+    /// store holds now. A change stays pending until it is written.
+    pub(crate) async fn flush(&self, table: &'static AuthTable) -> Result<(), StoreError> {
+        let _one_writer = self.flushing.lock().await;
+        let changes: Vec<Change> = self.pending().clone();
+        if changes.is_empty() {
             return Ok(());
-        };
+        }
         let key = self.key(table).to_string();
-        let result = async {
-            for _ in 0..8 {
-                let current = self
-                    .opts
-                    .store
-                    .load(&key)
-                    .await?
-                    .map_or(0, |s| s.generation);
-                let next = record.encode(&key, current + 1, self.opts.sealing.as_ref());
-                if self.opts.store.swap(&key, current, next).await? {
-                    let mut local = self.local();
-                    local.generation = local.generation.max(current + 1);
-                    return Ok(());
+        for _ in 0..8 {
+            let stored = self.opts.store.load(&key).await?;
+            let current = stored.as_ref().map_or(0, |s| s.generation);
+            let mut record = match &stored {
+                Some(s) => Some(Record::decode(
+                    s,
+                    &key,
+                    self.opts.sealing.as_ref(),
+                    &self.describe,
+                )?),
+                None => None,
+            };
+            for change in &changes {
+                record = merge(record, change, current);
+            }
+            let next = self.next(current)?;
+            let written = match &record {
+                Some(r) => {
+                    let data = r.encode(&key, next, self.opts.sealing.as_ref());
+                    self.opts.store.swap(&key, current, data).await?
                 }
-            }
-            Err(StoreError::new(
-                &self.describe,
-                StoreErrorKind::Unavailable,
-                "the session record kept changing while it was written",
-            ))
-        }
-        .await;
-        if result.is_err() {
-            // Kept for the next try, unless a newer one was set meanwhile.
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            if pending.is_none() {
-                *pending = Some(record);
+                // Nothing to write (a refresh the store has moved past).
+                None => true,
+            };
+            if written {
+                self.pending().drain(..changes.len());
+                if let Some(r) = &record {
+                    self.apply(table, next, r, None);
+                }
+                return Ok(());
             }
         }
-        result
+        Err(self.error(
+            StoreErrorKind::Unavailable,
+            "the session record kept changing while it was written",
+        ))
     }
 
-    /// Keeps what a login or refresh returned: checks its size, writes it
-    /// to the store from the generation the local copy is of, then updates
-    /// the local copy. `since` (a refresh) is the credential generation the
-    /// refresh started from: if the client's credentials changed meanwhile
-    /// (a `clear_token`), nothing is kept. If the store moved on (another
-    /// process wrote a newer record), its record is adopted instead: a
-    /// stale refresher never overwrites a newer record.
+    /// Keeps what a login or refresh returned: checks its size, makes it
+    /// the client's token at once (the service may have spent the old
+    /// refresh token: the new one must not be lost), then writes it to the
+    /// store from the generation the local copy is of. `since` (a refresh)
+    /// is the credential generation the refresh started from: if a
+    /// `clear_token` happened meanwhile, nothing is kept; after a
+    /// `set_token`, only the new refresh token. If the store moved on
+    /// (another process wrote a newer record), its record is adopted
+    /// instead: a stale refresher never overwrites a newer record. If the
+    /// store cannot be written, a refresh's record stays pending (written
+    /// over the generation it refreshed, when the store is back) and the
+    /// call goes on; a login reports the store's error.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn keep(
         &self,
-        creds: &Credentials,
         table: &'static AuthTable,
         scheme: &'static str,
         token: &Secret,
@@ -435,57 +501,92 @@ impl SessionState {
         if refresh_token.is_some_and(|r| r.expose().len() > MAX_SECRET_BYTES) {
             return Err(too_long("refresh token"));
         }
-        // Checked before anything is written: a token that cannot be sent
-        // is not kept.
+        // Checked before anything is kept: a token that cannot be sent is
+        // not kept.
         credential_value(table, scheme, token.expose())
             .map_err(|e| SessionError::new(e.to_string()))?;
-        self.flush(table).await?;
         let key = self.key(table).to_string();
-        let (mut expected, kept_refresh) = {
-            let l = self.local();
-            (l.generation, l.refresh_token.clone())
-        };
-        let record = Record {
-            scheme: scheme.to_string(),
-            token: Some(token.clone()),
-            expires_at: expiry,
-            refresh_token: refresh_token.cloned().or(kept_refresh),
-            refreshed_at: since.map(|_| SystemTime::now()),
-        };
-        for _ in 0..8 {
-            if since.is_some_and(|g| g != creds.generation()) {
-                tracing::debug!(
-                    scheme,
-                    "the credentials changed while a refresh ran; its token was not kept"
-                );
-                return Ok(());
+        // Earlier changes first, so the record below starts from them. A
+        // store that fails here fails the write below too, and is handled
+        // there.
+        let _ = self.flush(table).await;
+        let record = {
+            let local = self.local();
+            Record {
+                scheme: scheme.to_string(),
+                token: Some(token.clone()),
+                expires_at: expiry,
+                refresh_token: refresh_token.cloned().or(local.refresh_token.clone()),
+                refreshed_at: since.map(|_| SystemTime::now()),
             }
-            let next = record.encode(&key, expected + 1, self.opts.sealing.as_ref());
-            if self.opts.store.swap(&key, expected, next).await? {
-                self.apply(creds, table, expected + 1, &record, since);
-                return Ok(());
-            }
-            let stored = self.opts.store.load(&key).await?;
-            if since.is_some() {
-                // Fenced: another process refreshed first. Its record wins.
-                tracing::debug!(
-                    scheme,
-                    "the store moved on during the refresh; adopting its record"
-                );
-                if let Some(stored) = stored {
-                    self.adopt(creds, table, &key, &stored)?;
+        };
+        let base = self.local().generation;
+        // At once, and only if no `clear_token` or `set_token` came since
+        // the refresh started (checked under the credentials' lock).
+        if !self.apply(table, base, &record, since) {
+            tracing::debug!(
+                scheme,
+                "the credentials changed while a refresh ran; its token was not kept"
+            );
+            // After a `set_token` the old refresh token is still kept, and
+            // it is spent: keep the new one. After a logout, none.
+            let logged_out = self.local().token.is_none();
+            if let (false, Some(r)) = (logged_out, refresh_token) {
+                self.local().refresh_token = Some(r.clone());
+                self.pending().push(Change::RefreshToken(scheme, r.clone()));
+                if let Err(e) = self.flush(table).await {
+                    tracing::debug!(error = %e, "the new refresh token waits for the store");
                 }
-                return Ok(());
             }
-            // A login wins: write over whatever is there now.
-            expected = stored.map_or(0, |s| s.generation);
+            return Ok(());
         }
-        Err(StoreError::new(
-            &self.describe,
-            StoreErrorKind::Unavailable,
-            "the session record kept changing while it was written",
-        )
-        .into())
+        let written = async {
+            let mut expected = base;
+            for _ in 0..8 {
+                let next = self.next(expected)?;
+                let data = record.encode(&key, next, self.opts.sealing.as_ref());
+                if self.opts.store.swap(&key, expected, data).await? {
+                    let mut local = self.local();
+                    local.generation = local.generation.max(next);
+                    return Ok(());
+                }
+                let stored = self.opts.store.load(&key).await?;
+                if since.is_some() {
+                    // Fenced: another process refreshed first. Its record
+                    // wins.
+                    tracing::debug!(
+                        scheme,
+                        "the store moved on during the refresh; adopting its record"
+                    );
+                    if let Some(stored) = stored {
+                        self.adopt(table, &key, &stored)?;
+                    }
+                    return Ok(());
+                }
+                // A login wins: write over whatever is there now.
+                expected = stored.map_or(0, |s| s.generation);
+            }
+            Err(self.error(
+                StoreErrorKind::Unavailable,
+                "the session record kept changing while it was written",
+            ))
+        }
+        .await;
+        match written {
+            Ok(()) => Ok(()),
+            Err(e) if since.is_some() => {
+                tracing::debug!(error = %e, "the refreshed session waits for the store");
+                self.pending().push(Change::Refreshed(record, base));
+                Ok(())
+            }
+            Err(e) => {
+                self.pending().push(Change::Token(scheme, token.clone()));
+                if let Some(r) = refresh_token {
+                    self.pending().push(Change::RefreshToken(scheme, r.clone()));
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Makes `record` (generation `generation`) the local copy and the
@@ -493,56 +594,49 @@ impl SessionState {
     /// at that generation.
     fn apply(
         &self,
-        creds: &Credentials,
         table: &'static AuthTable,
         generation: u64,
         record: &Record,
         since: Option<u64>,
-    ) {
+    ) -> bool {
         let Some(scheme) = table.scheme(&record.scheme).map(|s| s.name) else {
-            return;
+            return false;
         };
         let value = record
             .token
             .as_ref()
             .and_then(|t| credential_value(table, scheme, t.expose()).ok());
         let mut local = self.local();
-        creds.update(scheme, value, since, || {
+        self.creds.update(scheme, value, since, || {
             local.generation = generation;
             local.scheme = Some(scheme);
             local.token = record.token.clone();
             local.expiry = record.expires_at;
             local.refresh_token = record.refresh_token.clone();
             local.refreshed_at = record.refreshed_at;
-        });
+        })
     }
 
     fn adopt(
         &self,
-        creds: &Credentials,
         table: &'static AuthTable,
         key: &str,
         stored: &Stored,
     ) -> Result<(), StoreError> {
         let record = Record::decode(stored, key, self.opts.sealing.as_ref(), &self.describe)?;
         if table.scheme(&record.scheme).is_none() {
-            return Err(StoreError::new(
-                &self.describe,
+            return Err(self.error(
                 StoreErrorKind::Corrupt,
                 "the session record is for a security scheme this service does not have",
             ));
         }
-        self.apply(creds, table, stored.generation, &record, None);
+        self.apply(table, stored.generation, &record, None);
         Ok(())
     }
 
     /// Reads the store and adopts its record if it is newer than the local
     /// copy. Whether it was.
-    pub(crate) async fn adopt_newer(
-        &self,
-        creds: &Credentials,
-        table: &'static AuthTable,
-    ) -> Result<bool, StoreError> {
+    pub(crate) async fn adopt_newer(&self, table: &'static AuthTable) -> Result<bool, StoreError> {
         self.flush(table).await?;
         let key = self.key(table).to_string();
         let Some(stored) = self.opts.store.load(&key).await? else {
@@ -551,7 +645,7 @@ impl SessionState {
         if stored.generation <= self.local().generation {
             return Ok(false);
         }
-        self.adopt(creds, table, &key, &stored)?;
+        self.adopt(table, &key, &stored)?;
         Ok(true)
     }
 
@@ -583,14 +677,13 @@ impl SessionState {
     /// re-reads the record under the lease, and hands the caller the turn.
     pub(crate) async fn turn(
         &self,
-        creds: &Credentials,
         table: &'static AuthTable,
         seen: u64,
         cause: Cause,
         waiting_since: Option<Instant>,
     ) -> Result<Turn, SessionError> {
         let flight = Arc::clone(&self.flight).lock_owned().await;
-        if creds.generation() != seen {
+        if self.creds.generation() != seen {
             return Ok(Turn::Done);
         }
         if let (Some((at, e)), Some(since)) = (&*flight, waiting_since) {
@@ -599,7 +692,7 @@ impl SessionState {
             }
         }
         if cause == Cause::Unauthorized {
-            if self.adopt_newer(creds, table).await? {
+            if self.adopt_newer(table).await? {
                 return Ok(Turn::Done);
             }
             if self.backing_off() {
@@ -617,7 +710,7 @@ impl SessionState {
         while !store.try_lease(&key, &self.holder, ttl).await? {
             tokio::time::sleep(crate::retry::jittered(delay)).await;
             delay = (delay * 2).min(Duration::from_millis(200));
-            if self.adopt_newer(creds, table).await? {
+            if self.adopt_newer(table).await? {
                 return Ok(Turn::Done);
             }
             if Instant::now() > give_up {
@@ -633,18 +726,62 @@ impl SessionState {
                 .into());
             }
         }
+        let renew = {
+            let (store, key, holder) = (Arc::clone(store), key.clone(), self.holder.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(ttl / 3).await;
+                    if !matches!(store.renew(&key, &holder, ttl).await, Ok(true)) {
+                        return;
+                    }
+                }
+            })
+        };
         let guard = TurnGuard {
             flight,
             lease: Some((Arc::clone(store), key, self.holder.clone())),
+            renew: Some(renew),
         };
         // Under the lease: a record written just before it was taken is
         // used, so no refresh token is presented twice.
-        if self.adopt_newer(creds, table).await? {
+        if self.adopt_newer(table).await? {
             return Ok(Turn::Done);
         }
         if cause == Cause::Unauthorized && self.backing_off() {
             return Err(Self::refused());
         }
         Ok(Turn::Refresh(guard))
+    }
+}
+
+/// `change` applied to the record the store holds (`current` its
+/// generation; `None`: no record).
+fn merge(record: Option<Record>, change: &Change, current: u64) -> Option<Record> {
+    let for_scheme = |record: Option<Record>, scheme: &str| match record {
+        Some(r) if r.scheme == scheme => r,
+        _ => Record {
+            scheme: scheme.to_string(),
+            ..Record::default()
+        },
+    };
+    match change {
+        Change::Token(scheme, token) => {
+            let mut r = for_scheme(record, scheme);
+            r.token = Some(token.clone());
+            r.refreshed_at = None;
+            Some(r)
+        }
+        Change::RefreshToken(scheme, token) => {
+            let mut r = for_scheme(record, scheme);
+            r.refresh_token = Some(token.clone());
+            Some(r)
+        }
+        Change::Logout(scheme) => Some(Record {
+            scheme: scheme.to_string(),
+            ..Record::default()
+        }),
+        Change::Refreshed(refreshed, base) if *base == current => Some(refreshed.clone()),
+        // The store moved past the generation this refresh refreshed.
+        Change::Refreshed(..) => record,
     }
 }

@@ -68,6 +68,15 @@ impl Client {
     /// every process sharing its store; a call that waited while another
     /// refreshed sends nothing and returns the token that refresh kept.
     pub async fn refresh(&self) -> Result<types::NewTokenResponse, Error<types::GlowmarktError>> {
+        // Its own task: a caller that gives up must not cut the refresh
+        // short once the service may have spent the old token.
+        let client = self.clone();
+        self.inner
+            .detached(async move { client.refresh_now().await })
+            .await
+    }
+
+    async fn refresh_now(&self) -> Result<types::NewTokenResponse, Error<types::GlowmarktError>> {
         let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
             RefreshTurn::Refresh { guard, since } => (guard, since),
             RefreshTurn::Done => {

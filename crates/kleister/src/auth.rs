@@ -48,6 +48,15 @@ impl Client {
     /// its store; a call that waited while another refreshed sends nothing
     /// and returns the token that refresh kept.
     pub async fn refresh(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
+        // Its own task: a caller that gives up must not cut the refresh
+        // short once the service may have spent the old token.
+        let client = self.clone();
+        self.inner
+            .detached(async move { client.refresh_now().await })
+            .await
+    }
+
+    async fn refresh_now(&self) -> Result<types::AuthToken, Error<types::GeneralError>> {
         let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
             RefreshTurn::Refresh { guard, since } => (guard, since),
             RefreshTurn::Done => {

@@ -87,6 +87,15 @@ impl Client {
     /// call that waited while another call or process refreshed sends
     /// nothing and returns the tokens that refresh kept.
     pub async fn refresh(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
+        // Its own task: a caller that gives up must not cut the refresh
+        // short once the service may have spent the old token.
+        let client = self.clone();
+        self.inner
+            .detached(async move { client.refresh_now().await })
+            .await
+    }
+
+    async fn refresh_now(&self) -> Result<types::TokenResponse, Error<types::NuExtractError>> {
         let (_guard, since) = match self.inner.begin_refresh(&AUTH).await? {
             RefreshTurn::Refresh { guard, since } => (guard, since),
             RefreshTurn::Done => return self.kept(),

@@ -9,11 +9,19 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, ConnectionAddr, RedisError, Script};
 
 /// Swaps the record only from the generation the writer read: the fence.
+/// Generations are compared as the decimal strings they are stored as
+/// (Lua numbers are doubles, inexact above 2^53).
 const SWAP: &str = r"
-local current = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
-if current ~= tonumber(ARGV[1]) then return 0 end
+local current = redis.call('HGET', KEYS[1], 'gen') or '0'
+if current ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'gen', ARGV[2], 'data', ARGV[3])
 return 1
+";
+
+/// Extends the lease only for its holder.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
 ";
 
 /// Deletes the lease only for its holder.
@@ -32,6 +40,7 @@ pub struct RedisStore {
     describe: String,
     prefix: String,
     swap: Script,
+    renew: Script,
     release: Script,
 }
 
@@ -49,10 +58,11 @@ impl RedisStore {
     /// `rediss://` for TLS). Nothing is sent until the store is first used.
     /// The error never repeats the URL's password.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let shown = authapi_core::redact_userinfo(url);
         let client = redis::Client::open(url).map_err(|e| {
+            // Not even the host: an unparsable URL may hold its password
+            // anywhere (a query, a malformed userinfo).
             StoreError::new(
-                format!("redis {shown}"),
+                "redis (URL not shown)",
                 StoreErrorKind::Unavailable,
                 format!("not a usable Redis URL ({})", e.category()),
             )
@@ -72,6 +82,7 @@ impl RedisStore {
             describe,
             prefix: "authapi:".to_string(),
             swap: Script::new(SWAP),
+            renew: Script::new(RENEW),
             release: Script::new(RELEASE),
         })
     }
@@ -231,6 +242,25 @@ impl SessionStore for RedisStore {
                 })
                 .await?;
             Ok(set.is_some())
+        })
+    }
+
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let k = self.lease_key(key);
+            let k = &k;
+            let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let renewed: i64 = self
+                .run(|mut c| async move {
+                    self.renew
+                        .key(k)
+                        .arg(holder)
+                        .arg(ms)
+                        .invoke_async(&mut c)
+                        .await
+                })
+                .await?;
+            Ok(renewed == 1)
         })
     }
 

@@ -49,23 +49,11 @@ impl FileStore {
             dir,
             leases: Mutex::new(HashMap::new()),
         };
-        let io = |e: std::io::Error| store.error(StoreErrorKind::Unavailable, format!("{e}"));
         if !store.dir.exists() {
-            create_private_dir(&store.dir).map_err(io)?;
+            create_private_dir(&store.dir)
+                .map_err(|e| store.error(StoreErrorKind::Unavailable, format!("{e}")))?;
         }
-        let meta = fs::metadata(&store.dir).map_err(io)?;
-        if !meta.is_dir() {
-            return Err(store.error(StoreErrorKind::Unavailable, "it is not a folder".into()));
-        }
-        if let Some(mode) = open_to_others(&meta) {
-            return Err(store.error(
-                StoreErrorKind::Insecure,
-                format!(
-                    "the folder can be read or written by others (mode {mode:o}); \
-                     run `chmod 700` on it"
-                ),
-            ));
-        }
+        store.check_dir()?;
         Ok(store)
     }
 
@@ -76,6 +64,56 @@ impl FileStore {
 
     fn error(&self, kind: StoreErrorKind, detail: String) -> StoreError {
         StoreError::new(self.describe(), kind, detail)
+    }
+
+    /// The folder is ours and closed to others: checked before every use,
+    /// since another user could loosen a folder they own between uses.
+    fn check_dir(&self) -> Result<(), StoreError> {
+        let meta = fs::metadata(&self.dir)
+            .map_err(|e| self.error(StoreErrorKind::Unavailable, format!("{e}")))?;
+        if !meta.is_dir() {
+            return Err(self.error(StoreErrorKind::Unavailable, "it is not a folder".into()));
+        }
+        if !owned_by_us(&meta) {
+            return Err(self.error(
+                StoreErrorKind::Insecure,
+                "the folder belongs to another user; it was not used".into(),
+            ));
+        }
+        if let Some(mode) = open_to_others(&meta) {
+            return Err(self.error(
+                StoreErrorKind::Insecure,
+                format!(
+                    "the folder can be read or written by others (mode {mode:o}); \
+                     run `chmod 700` on it"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checks every file of the store passes once open: a regular file
+    /// (not a FIFO or device planted to block or feed us), ours, 0600.
+    fn check_file(&self, file: &File, name: &str) -> Result<(), StoreError> {
+        let meta = file
+            .metadata()
+            .map_err(|e| self.error(StoreErrorKind::Unavailable, format!("{e}")))?;
+        if !meta.is_file() || !owned_by_us(&meta) {
+            return Err(self.error(
+                StoreErrorKind::Insecure,
+                format!("{name} is not a regular file of this user; it was not used"),
+            ));
+        }
+        if let Some(mode) = open_to_others(&meta) {
+            return Err(self.error(
+                StoreErrorKind::Insecure,
+                format!(
+                    "the record file {name} can be read or written by others (mode {mode:o}); \
+                     it was not used: run `chmod 600` on it, and consider its session leaked"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The record file of `key`: readable names for people looking in the
@@ -105,27 +143,22 @@ impl FileStore {
     }
 
     fn read(&self, path: &Path) -> Result<Option<Stored>, StoreError> {
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.error(StoreErrorKind::Unavailable, format!("{e}"))),
-        };
+        self.check_dir()?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let meta = file
-            .metadata()
-            .map_err(|e| self.error(StoreErrorKind::Unavailable, format!("{e}")))?;
-        if let Some(mode) = open_to_others(&meta) {
-            return Err(self.error(
-                StoreErrorKind::Insecure,
-                format!(
-                    "the record file {name} can be read or written by others (mode {mode:o}); \
-                     it was not used: run `chmod 600` on it, and consider its session leaked"
-                ),
-            ));
-        }
+        let mut file = match open_existing(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(self.error(
+                    StoreErrorKind::Insecure,
+                    format!("{name} cannot be opened as a plain file ({e}); it was not used"),
+                ))
+            }
+        };
+        self.check_file(&file, &name)?;
         // A record is a few KiB; a huge file is not one of ours.
         let mut text = String::new();
         let read = (&mut file).take(256 * 1024).read_to_string(&mut text);
@@ -171,7 +204,13 @@ impl FileStore {
             let mut file = private_file(&tmp, true)?;
             file.write_all(text.as_bytes())?;
             file.sync_all()?;
-            fs::rename(&tmp, path)
+            fs::rename(&tmp, path)?;
+            // The rename itself survives a crash only once the folder is
+            // on disk: else a crash could bring back a record holding a
+            // spent refresh token.
+            #[cfg(unix)]
+            File::open(&self.dir)?.sync_all()?;
+            Ok(())
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -183,7 +222,9 @@ impl FileStore {
         let io = |e: std::io::Error| self.error(StoreErrorKind::Unavailable, format!("{e}"));
         // The swap lock is held for a read and a rename (microseconds);
         // blocking on it is shorter than any way of waiting for it.
+        self.check_dir()?;
         let lock = private_file(&self.path(key, "lock"), false).map_err(io)?;
+        self.check_file(&lock, "the swap lock")?;
         fs4::FileExt::lock(&lock).map_err(io)?;
         let path = self.path(key, "json");
         let current = self.read(&path)?.map_or(0, |s| s.generation);
@@ -202,7 +243,9 @@ impl FileStore {
             // Another task of this process holds it.
             return Ok(false);
         }
+        self.check_dir()?;
         let mut file = private_file(&self.path(key, "lease"), false).map_err(io)?;
+        self.check_file(&file, "the lease file")?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => return Ok(false),
@@ -239,6 +282,12 @@ impl SessionStore for FileStore {
         Box::pin(async move { self.try_lease_now(key, holder) })
     }
 
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, _ttl: Duration) -> StoreFuture<'a, bool> {
+        // A `flock` has no expiry: held is held.
+        let leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        super::ready(Ok(leases.get(key).is_some_and(|(h, _)| h == holder)))
+    }
+
     fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
         if leases.get(key).is_some_and(|(h, _)| h == holder) {
@@ -269,6 +318,38 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Whether a file or folder belongs to the user this process runs as.
+#[cfg(unix)]
+fn owned_by_us(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.uid() == rustix::process::geteuid().as_raw()
+}
+
+#[cfg(not(unix))]
+fn owned_by_us(_: &fs::Metadata) -> bool {
+    true
+}
+
+/// Flags that keep a planted link or FIFO from redirecting or blocking an
+/// open: the checks on the open file then refuse anything but a plain file.
+#[cfg(unix)]
+fn no_follow(options: &mut OpenOptions) {
+    use rustix::fs::OFlags;
+    let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, flags.bits() as i32);
+}
+
+#[cfg(not(unix))]
+fn no_follow(_: &mut OpenOptions) {}
+
+/// Opens an existing record to read it.
+fn open_existing(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    options.open(path)
+}
+
 /// Opens (creating with mode 0600) a file of the store; `new` insists on a
 /// new file.
 fn private_file(path: &Path, new: bool) -> std::io::Result<File> {
@@ -279,6 +360,7 @@ fn private_file(path: &Path, new: bool) -> std::io::Result<File> {
     } else {
         options.create(true);
     }
+    no_follow(&mut options);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::{ready, SessionStore, StoreFuture, Stored};
 
-/// Sessions kept in memory, for one process: today's behaviour, and the
-/// default. Cloning it shares it, so clients built from one `Config`
-/// share their sessions (and their refreshes).
+/// Sessions kept in memory, for one process: the default (each client
+/// without a store gets a private one). Cloning it shares it, so clients
+/// whose `Config`s hold clones of one store share their sessions (and
+/// their refreshes).
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
@@ -74,6 +75,17 @@ impl SessionStore for MemoryStore {
                 e.lease = Some((holder.to_string(), now + ttl));
                 true
             }
+        })))
+    }
+
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        let now = Instant::now();
+        ready(Ok(self.with(key, |e| match &mut e.lease {
+            Some((h, until)) if h == holder => {
+                *until = now + ttl;
+                true
+            }
+            _ => false,
         })))
     }
 

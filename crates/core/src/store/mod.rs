@@ -79,6 +79,11 @@ pub trait SessionStore: Send + Sync + 'static {
         ttl: Duration,
     ) -> StoreFuture<'a, bool>;
 
+    /// Extends `holder`'s lease to `ttl` from now, if it still holds it;
+    /// whether it does. Called every third of the TTL while a refresh runs,
+    /// so a slow refresh never outlives its lease.
+    fn renew<'a>(&'a self, key: &'a str, holder: &'a str, ttl: Duration) -> StoreFuture<'a, bool>;
+
     /// Gives the lease back, if `holder` still holds it.
     fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()>;
 }
@@ -148,7 +153,9 @@ pub(crate) fn ready<'a, T: Send + 'a>(value: Result<T, StoreError>) -> StoreFutu
 
 /// The key of a client's session record: the service, the base URL and
 /// the caller's name for the session, so that two accounts (two names) or
-/// two installations (two base URLs) never share a record.
+/// two installations (two base URLs) never share a record. Neither the
+/// service nor the name holds a `/` (`Config` refuses such a name), so the
+/// key reads back one way; the base URL has no userinfo.
 pub(crate) fn session_key(service: &str, base_url: &str, name: &str) -> String {
     format!("{service}/{name}/{base_url}")
 }

@@ -30,21 +30,23 @@ struct Wire {
     scheme: String,
     #[serde(default)]
     token: Option<String>,
+    /// Nanoseconds since the Unix epoch (good until 2554): exact, so a
+    /// record read back gives the very expiry that was kept.
     #[serde(default)]
-    expires_at_ms: Option<u64>,
+    expires_at_ns: Option<u64>,
     #[serde(default)]
     refresh_token: Option<String>,
     #[serde(default)]
-    refreshed_at_ms: Option<u64>,
+    refreshed_at_ns: Option<u64>,
 }
 
-fn to_ms(t: Option<SystemTime>) -> Option<u64> {
+fn to_ns(t: Option<SystemTime>) -> Option<u64> {
     let d = t?.duration_since(UNIX_EPOCH).ok()?;
-    u64::try_from(d.as_millis()).ok()
+    u64::try_from(d.as_nanos()).ok()
 }
 
-fn from_ms(ms: Option<u64>) -> Option<SystemTime> {
-    UNIX_EPOCH.checked_add(Duration::from_millis(ms?))
+fn from_ns(ns: Option<u64>) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_nanos(ns?))
 }
 
 /// The additional data a sealed record is bound to.
@@ -62,9 +64,9 @@ impl Record {
         let wire = Wire {
             scheme: self.scheme.clone(),
             token: self.token.as_ref().map(|s| s.expose().to_string()),
-            expires_at_ms: to_ms(self.expires_at),
+            expires_at_ns: to_ns(self.expires_at),
             refresh_token: self.refresh_token.as_ref().map(|s| s.expose().to_string()),
-            refreshed_at_ms: to_ms(self.refreshed_at),
+            refreshed_at_ns: to_ns(self.refreshed_at),
         };
         // Plain strings and numbers: serializing cannot fail.
         let json = serde_json::to_string(&wire).expect("a record serializes");
@@ -130,9 +132,9 @@ impl Record {
         Ok(Record {
             scheme: wire.scheme,
             token: wire.token.map(Secret::from),
-            expires_at: from_ms(wire.expires_at_ms),
+            expires_at: from_ns(wire.expires_at_ns),
             refresh_token: wire.refresh_token.map(Secret::from),
-            refreshed_at: from_ms(wire.refreshed_at_ms),
+            refreshed_at: from_ns(wire.refreshed_at_ns),
         })
     }
 }
@@ -145,7 +147,7 @@ mod tests {
         Record {
             scheme: "oauth2Auth".into(),
             token: Some("tok".into()),
-            expires_at: UNIX_EPOCH.checked_add(Duration::from_millis(1_700_000_000_123)),
+            expires_at: UNIX_EPOCH.checked_add(Duration::from_nanos(1_700_000_000_123_456_789)),
             refresh_token: Some("ref".into()),
             refreshed_at: None,
         }
