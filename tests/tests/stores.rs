@@ -514,3 +514,137 @@ async fn has_token_finds_a_login_made_elsewhere() {
     assert_eq!(sent(&f.server), ["t0"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Hostile store contents and names: a record at the largest generation is
+/// refused (no overflow, no wrap to 0 that would defeat the fence); a
+/// record or lease file that is a symbolic link is refused and its target
+/// left alone; a session name with `/` (which could make two keys collide)
+/// is refused when the client is built.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_store_contents_are_refused_without_panics() {
+    let f = fake(3600, false).await;
+    let dir = temp_dir("hostile-store");
+    let config = || Config::new().session_store(FileStore::new(&dir).unwrap());
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    let record = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let original = std::fs::read_to_string(&record).unwrap();
+    let at_max = original.replace(
+        &format!("\"generation\":{}", 1),
+        &format!("\"generation\":{}", u64::MAX),
+    );
+    assert_ne!(
+        at_max, original,
+        "the control: the generation was rewritten"
+    );
+    std::fs::write(&record, &at_max).unwrap();
+    // A login must write generation + 1: refused, not wrapped.
+    let e = client(&f.server.base_url, config())
+        .login(TokenRequest::code("c", "https://app.example/cb"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Session(s) if s.store_error().is_some_and(|e| e.kind() == StoreErrorKind::Corrupt)),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), at_max);
+
+    // A symbolic link as the record, or as the lease file: refused, and
+    // the file it points to is neither read nor truncated.
+    let target = dir.with_extension("target");
+    std::fs::write(&target, "precious").unwrap();
+    std::fs::remove_file(&record).unwrap();
+    std::os::unix::fs::symlink(&target, &record).unwrap();
+    let e = client(&f.server.base_url, config())
+        .current_user()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Session(s) if s.store_error().is_some_and(|e| e.kind() == StoreErrorKind::Insecure)),
+        "{e}"
+    );
+    std::fs::remove_file(&record).unwrap();
+    std::fs::write(&record, &original).unwrap();
+    let lease = record.with_extension("lease");
+    let _ = std::fs::remove_file(&lease);
+    std::os::unix::fs::symlink(&target, &lease).unwrap();
+    let b = client(&f.server.base_url, config());
+    let e = b.refresh().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Session(s) if s.store_error().is_some_and(|e| e.kind() == StoreErrorKind::Insecure)),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+    let _ = std::fs::remove_file(&target);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let e = nuextract::Client::from_config(Config::new().session_name("a/b")).unwrap_err();
+    assert!(matches!(e, authapi::ConfigError::InvalidSessionName), "{e}");
+    nuextract::Client::from_config(Config::new().session_name("a-b")).unwrap();
+}
+
+/// A refresh slower than the lease TTL keeps its lease (renewed every third
+/// of the TTL): a second client sharing the store waits for its record
+/// instead of refreshing with the same refresh token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_refresh_keeps_its_lease() {
+    let f = fake(5, true).await;
+    let shared = MemoryStore::new();
+    let config = || {
+        Config::new()
+            .session_store(shared.clone())
+            .lease_ttl(Duration::from_millis(300))
+    };
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    a.enable_auto_refresh(Duration::from_secs(60));
+    let b = client(&f.server.base_url, config());
+    b.enable_auto_refresh(Duration::from_secs(60));
+    // b adopts the login (its first call reads the store).
+    b.current_user().send().await.unwrap();
+    let first = tokio::spawn({
+        let a = a.clone();
+        async move { a.current_user().send().await }
+    });
+    while f.refreshes.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let second = tokio::spawn({
+        let b = b.clone();
+        async move { b.current_user().send().await }
+    });
+    // Three lease TTLs pass with the refresh held at the service.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(f.refreshes.load(Ordering::SeqCst), 1, "b refreshed too");
+    f.server.release(1);
+    first.await.unwrap().unwrap();
+    second.await.unwrap().unwrap();
+    assert_eq!(f.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(sent(&f.server), ["t0", "t1", "t1"]);
+}
+
+/// `set_token` in a client whose copy is stale merges into the stored
+/// record: another client's newer refresh token survives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_set_by_hand_keeps_a_newer_refresh_token() {
+    let f = fake(3600, false).await;
+    let shared = MemoryStore::new();
+    let config = || Config::new().session_store(shared.clone());
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    let b = client(&f.server.base_url, config());
+    assert!(b.has_token().await.unwrap());
+    b.refresh().await.unwrap(); // the store now holds r1; a still has r0
+    a.set_token("by-hand").unwrap();
+    a.save_session().await.unwrap();
+    assert_eq!(a.inner().refresh_token().unwrap().expose(), "r1");
+    let c = client(&f.server.base_url, config());
+    c.current_user().send().await.unwrap();
+    assert_eq!(c.inner().refresh_token().unwrap().expose(), "r1");
+    assert_eq!(sent(&f.server), ["by-hand"]);
+}

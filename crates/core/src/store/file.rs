@@ -92,6 +92,26 @@ impl FileStore {
         Ok(())
     }
 
+    /// Opens (or creates, 0600) a lock or lease file; a link planted in its
+    /// place is refused, never followed.
+    fn open_private(&self, path: &Path) -> Result<File, StoreError> {
+        private_file(path, false).map_err(|e| {
+            let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if link {
+                self.error(
+                    StoreErrorKind::Insecure,
+                    format!("{name} is a symbolic link; it was not followed"),
+                )
+            } else {
+                self.error(StoreErrorKind::Unavailable, format!("{e}"))
+            }
+        })
+    }
+
     /// The checks every file of the store passes once open: a regular file
     /// (not a FIFO or device planted to block or feed us), ours, 0600.
     fn check_file(&self, file: &File, name: &str) -> Result<(), StoreError> {
@@ -223,7 +243,7 @@ impl FileStore {
         // The swap lock is held for a read and a rename (microseconds);
         // blocking on it is shorter than any way of waiting for it.
         self.check_dir()?;
-        let lock = private_file(&self.path(key, "lock"), false).map_err(io)?;
+        let lock = self.open_private(&self.path(key, "lock"))?;
         self.check_file(&lock, "the swap lock")?;
         fs4::FileExt::lock(&lock).map_err(io)?;
         let path = self.path(key, "json");
@@ -244,7 +264,7 @@ impl FileStore {
             return Ok(false);
         }
         self.check_dir()?;
-        let mut file = private_file(&self.path(key, "lease"), false).map_err(io)?;
+        let mut file = self.open_private(&self.path(key, "lease"))?;
         self.check_file(&file, "the lease file")?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
