@@ -28,7 +28,7 @@ pub use authapi_core::{
 };
 
 /// Where sessions live, for processes that share a login (see
-/// [`manual::sessions`](crate::manual::sessions)).
+/// [`manual::sessions`]).
 pub mod store {
     pub use authapi_core::{
         FileStore, MemoryStore, SealingKey, SessionStore, StoreError, StoreErrorKind, StoreFuture,
