@@ -25,7 +25,12 @@ pub const SWEEP_FILES: &[&str] = &[
     "crates/core/src/secret.rs",
     "crates/core/src/error.rs",
     "crates/core/src/config.rs",
+    "crates/core/src/base_url.rs",
     "crates/core/src/session.rs",
+    "crates/core/src/store/file.rs",
+    "crates/core/src/store/memory.rs",
+    "crates/core/src/store/record.rs",
+    "crates/core/src/store/seal.rs",
 ];
 
 /// The functions the sweep mutates, as cargo-mutants names them (a mutant's
@@ -48,10 +53,26 @@ pub const SWEEP_FUNCTIONS: &[&str] = &[
     r"<impl (fmt::)?(Debug|Display) for ",
     r"\bredact_userinfo\b",
     r"\bredacted_serde_message\b",
-    // The session: when a token is due, and the refresh.
-    r"\bSession::due\b",
-    r"\bSession::refresh\b",
-    r"\brefresh_now\b",
+    // The session: when a token is due, whose turn a refresh is, what is
+    // kept and written, and the back-off.
+    r"\bAutoRefresh::due\b",
+    r"\bSessionState::turn\b",
+    r"\bSessionState::keep\b",
+    r"\bSessionState::flush\b",
+    r"\bSessionState::adopt_newer\b",
+    r"\bSessionState::backing_off\b",
+    r"\bmerge\b",
+    // The stores: the fence, the lease, the file checks, sealing.
+    r"\bswap\b",
+    r"\bswap_now\b",
+    r"\btry_lease\b",
+    r"\btry_lease_now\b",
+    r"\brenew\b",
+    r"\bcheck_dir\b",
+    r"\bcheck_file\b",
+    r"\bopen_to_others\b",
+    r"\bRecord::decode\b",
+    r"\bSealingKey::open\b",
 ];
 
 /// Where the checked-in exclusions live, relative to the workspace root.
