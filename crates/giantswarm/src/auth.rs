@@ -30,12 +30,24 @@ impl Client {
 
     /// Sets the token sent as `Authorization: giantswarm <token>`.
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, TOKEN, token)
+        self.inner.set_session_token(&AUTH, TOKEN, token)
     }
 
     /// Forgets the token (after `delete_auth_token`, say).
     pub fn clear_token(&self) {
-        self.inner.clear_credential(TOKEN);
+        self.inner.clear_session(&AUTH, TOKEN);
+    }
+
+    /// Makes sure a `set_token` or `clear_token` (which are synchronous)
+    /// has reached the session store, and reports a store failure.
+    pub async fn save_session(&self) -> Result<(), Error<types::V4GenericResponse>> {
+        self.inner.save_session(&AUTH).await
+    }
+
+    /// Whether the client has a token: its own, else one in the session
+    /// store (another process's), which it then uses.
+    pub async fn has_token(&self) -> Result<bool, Error<types::V4GenericResponse>> {
+        self.inner.has_session_token(&AUTH, TOKEN).await
     }
 
     /// Logs in with `create_auth_token` and keeps the token for logout.
@@ -53,7 +65,8 @@ impl Client {
             .await?
             .into_inner();
         self.inner
-            .keep_credential(&AUTH, TOKEN, created.auth_token.as_ref())?;
+            .keep_session(&AUTH, TOKEN, created.auth_token.as_ref(), None, None, None)
+            .await?;
         Ok(created)
     }
 }

@@ -1,6 +1,6 @@
 //! Credentials for Svix: an API or portal token sent as a bearer token.
 
-use crate::{generated::AUTH, Client, Config, ConfigError};
+use crate::{generated::AUTH, types, Client, Config, ConfigError, Error};
 
 const SCHEME: &str = "HTTPBearer";
 
@@ -44,13 +44,25 @@ impl Client {
     /// # Ok::<(), authapi_svix::ConfigError>(())
     /// ```
     pub fn set_token(&self, token: &str) -> Result<(), ConfigError> {
-        self.inner.set_credential(&AUTH, SCHEME, token)?;
+        self.inner.set_session_token(&AUTH, SCHEME, token)?;
         self.inner.follow_base(region_base_url(token))?;
         Ok(())
     }
 
     /// Forgets the token.
     pub fn clear_token(&self) {
-        self.inner.clear_credential(SCHEME);
+        self.inner.clear_session(&AUTH, SCHEME);
+    }
+
+    /// Makes sure a `set_token` or `clear_token` (which are synchronous)
+    /// has reached the session store, and reports a store failure.
+    pub async fn save_session(&self) -> Result<(), Error<types::SvixError>> {
+        self.inner.save_session(&AUTH).await
+    }
+
+    /// Whether the client has a token: its own, else one in the session
+    /// store (another process's), which it then uses.
+    pub async fn has_token(&self) -> Result<bool, Error<types::SvixError>> {
+        self.inner.has_session_token(&AUTH, SCHEME).await
     }
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask codegen`: every `specs/<service>.yaml` becomes
-//! `crates/<service>/src/generated.rs` (client, types, auth glue) and
-//! `crates/<service>/src/mock.rs` (typed httpmock helpers), and the README's
-//! operation table is rewritten from the specs.
+//! `crates/<service>/src/generated.rs` (client, types, auth glue),
+//! `crates/<service>/src/mock.rs` (typed httpmock helpers) and
+//! `crates/cli/src/generated/<service>.rs` (the command line's commands,
+//! [`cli`]), and the README's operation table is rewritten from the specs.
 //!
 //! The stages, one module each, the data flowing one way:
 //!
@@ -22,6 +23,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub mod auth;
+pub mod cli;
 pub mod generate;
 pub mod output;
 pub mod passes;
@@ -120,6 +122,15 @@ pub fn generate_all(root: &Path) -> Result<Vec<Output>, Vec<SpecError>> {
         return Err(errors);
     }
 
+    let services: Vec<String> = specs
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(String::from))
+        .collect();
+    outputs.push(Output {
+        path: root.join("crates/cli/src/generated/mod.rs"),
+        contents: cli::registry(&services),
+    });
+
     let readme_path = root.join("README.md");
     let readme = fs::read_to_string(&readme_path).unwrap_or_default();
     match splice_readme(&readme, &tables.concat()) {
@@ -181,6 +192,8 @@ fn generate_service(
     let descriptions = spec::descriptions(&value);
     let mock = passes::mock(rel, &ops, mock, &descriptions, &client_file)
         .map_err(|m| vec![spec_error(rel, None, m)])?;
+    let commands =
+        cli::commands(rel, service, &spec).map_err(|m| vec![spec_error(rel, None, m)])?;
     let dir = root.join("crates").join(service).join("src");
     Ok((
         vec![
@@ -191,6 +204,12 @@ fn generate_service(
             Output {
                 path: dir.join("mock.rs"),
                 contents: mock,
+            },
+            Output {
+                path: root
+                    .join("crates/cli/src/generated")
+                    .join(format!("{service}.rs")),
+                contents: commands,
             },
         ],
         readme_rows(
