@@ -98,7 +98,10 @@ impl Service {
                     ));
                 }
             }
-            if self.hold_refresh.load(Ordering::SeqCst) {
+            // Only the first refresh is held: the one whose process the
+            // test kills. A survivor's refresh must go through, even if it
+            // arrives before the test has let the held one go.
+            if self.hold_refresh.swap(false, Ordering::SeqCst) {
                 self.state.lock().unwrap().refresh_arrived = Some(Instant::now());
                 self.held.notify_one();
                 self.release.acquire().await.ok()?.forget();
@@ -436,7 +439,6 @@ async fn crash(store: Store, label: &str, holder: impl Fn(&str) -> Option<u32>) 
     killed.kill().unwrap();
     killed.wait().unwrap();
     let killed_at = Instant::now();
-    service.hold_refresh.store(false, Ordering::SeqCst);
     service.release.add_permits(1);
     let reports = tokio::task::spawn_blocking(move || reports(workers, outs))
         .await
