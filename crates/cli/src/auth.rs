@@ -38,9 +38,11 @@ impl Context {
     /// The client configuration of `service`: the profile's session in the
     /// file store, or, with `AUTHAPI_<SERVICE>_TOKEN` set, that token for
     /// this run only (in memory; the stored session is left alone).
-    fn config(&self, service: &str) -> anyhow::Result<(Config, Option<String>)> {
+    fn config(&self, service: &str, overridable: bool) -> anyhow::Result<(Config, Option<String>)> {
         let var = format!("AUTHAPI_{}_TOKEN", service.to_uppercase());
-        let token = std::env::var(&var).ok().filter(|t| !t.is_empty());
+        let token = std::env::var(&var)
+            .ok()
+            .filter(|t| overridable && !t.is_empty());
         let mut config = Config::new().session_name(&self.profile);
         if let Some(base) = &self.base_url {
             config = config.base_url(base);
@@ -152,7 +154,13 @@ pub(crate) use refresh_methods;
 
 /// The client of `S` for this run, with its session loaded.
 pub async fn client<S: Service>(ctx: &Context) -> anyhow::Result<S::Client> {
-    let (config, token) = ctx.config(S::NAME)?;
+    client_for::<S>(ctx, true).await
+}
+
+/// [`client`]; `overridable: false` ignores `AUTHAPI_<SERVICE>_TOKEN`
+/// (`login` and `logout` act on the stored session).
+async fn client_for<S: Service>(ctx: &Context, overridable: bool) -> anyhow::Result<S::Client> {
+    let (config, token) = ctx.config(S::NAME, overridable)?;
     let c = S::build(config).map_err(usage)?;
     if let Some(t) = token {
         S::set_token(&c, &t).map_err(usage)?;
@@ -227,7 +235,9 @@ pub fn user_and_password(cmd: Command, user: &'static str) -> Command {
 /// Runs the hand-written command `name` of `S`.
 pub async fn run<S: Service>(name: &str, m: &ArgMatches, ctx: &Context) -> anyhow::Result<()> {
     let out = &ctx.out;
-    let c = client::<S>(ctx).await?;
+    // `login` and `logout` act on the stored session, whatever the
+    // one-run override says.
+    let c = client_for::<S>(ctx, !matches!(name, "login" | "logout")).await?;
     let not_logged_in = || {
         SessionProblem(format!(
             "not logged in to {} (profile {}): run `authapi {} login`",
@@ -275,7 +285,7 @@ pub async fn run<S: Service>(name: &str, m: &ArgMatches, ctx: &Context) -> anyho
                 "service": S::NAME,
                 "profile": ctx.profile,
                 "logged_in": logged_in,
-                "base_url": c.inner().base_url(),
+                "base_url": c.inner().base_url().map(|u| authapi_core::redact_userinfo(&u)),
                 "expires_at_unix": expiry.and_then(secs),
                 "expires_in_secs": left,
                 "sessions": ctx.dir,

@@ -679,6 +679,32 @@ fn the_token_variable_overrides_the_store_for_one_run() {
         .all(|(p, _)| p.extension().is_none_or(|e| e != "json")));
     let o = home.run(&["kleister", "token", base[0], base[1]], "");
     expect(&o, 4);
+    // `logout` ignores the variable: it acts on the stored session (none).
+    let o = home.run_env(
+        &["kleister", "logout", base[0], base[1]],
+        "",
+        &[("AUTHAPI_KLEISTER_TOKEN", "kl-Env-1")],
+    );
+    expect(&o, 4);
+    assert!(stderr(&o).contains("not logged in"), "{}", stderr(&o));
+}
+
+/// `status` shows the base URL without its userinfo.
+#[test]
+fn status_never_shows_a_base_url_password() {
+    let fake = Fake::start(|_| (200, "{}".into()));
+    let home = Home::new("status-userinfo");
+    let url = fake.url.replace("http://", "http://me:pw-Secret-4@");
+    let o = home.run(&["kleister", "status", "--base-url", &url], "");
+    expect(&o, 0);
+    let status: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(status["logged_in"], false);
+    no_secret(&o, &["pw-Secret-4"]);
+    assert!(
+        stdout(&o).contains(&fake.url.replace("http://", "")),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
