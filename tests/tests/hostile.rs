@@ -347,3 +347,36 @@ async fn huge_tokens_for_giant_swarm_and_svix_are_refused_and_never_sent() {
         Err(ConfigError::SecretTooLong { .. })
     ));
 }
+
+/// The limit is exact: a token or refresh token of exactly
+/// `MAX_SECRET_BYTES` from an answer is kept and sent; one byte more is
+/// refused (the 1 MB cases above are far past it).
+#[tokio::test]
+async fn the_limit_on_answered_secrets_is_exact() {
+    for (len, kept) in [(MAX_SECRET_BYTES, true), (MAX_SECRET_BYTES + 1, false)] {
+        let token = "t".repeat(len);
+        let refresh = "r".repeat(len);
+        for (t, r) in [(token.as_str(), "r-short"), ("t-short", refresh.as_str())] {
+            let body = format!(r#"{{"token":"{t}","expiresIn":3600,"refreshToken":"{r}"}}"#);
+            let server = RawServer::start(Behaviour::Handler(Arc::new(move |req: &str| {
+                if req.starts_with("POST /api/auth/token ") {
+                    (200, String::new(), body.clone())
+                } else {
+                    (200, String::new(), r#"{"email":"me@example.com"}"#.into())
+                }
+            })))
+            .await;
+            let c = nuextract::Client::from_config(config(&server)).unwrap();
+            let result = c.login(TokenRequest::code("c", "https://a/cb")).await;
+            if kept {
+                result.unwrap();
+                c.current_user().send().await.unwrap();
+                assert_eq!(sent_tokens(&server, "authorization"), [t.to_string()]);
+                assert_eq!(c.inner().refresh_token().unwrap().expose(), r);
+            } else {
+                too_long(&format!("{len} bytes"), result);
+                assert!(c.inner().refresh_token().is_none());
+            }
+        }
+    }
+}

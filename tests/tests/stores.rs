@@ -648,3 +648,76 @@ async fn a_token_set_by_hand_keeps_a_newer_refresh_token() {
     assert_eq!(c.inner().refresh_token().unwrap().expose(), "r1");
     assert_eq!(sent(&f.server), ["by-hand"]);
 }
+
+/// The store goes down between the refresh lease and the write of the new
+/// record: the service has already spent the old refresh token, so the new
+/// tokens are kept here and the call goes on with them (the write waits
+/// for the store), instead of failing and losing them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_survives_the_store_failing_before_its_write() {
+    let Some(mut redis) =
+        redis_server::start("a_refresh_survives_the_store_failing_before_its_write")
+    else {
+        return;
+    };
+    let f = fake(5, true).await;
+    let config = || {
+        Config::new().session_store(
+            RedisStore::open(&redis.url)
+                .unwrap()
+                .with_timeout(Duration::from_millis(500)),
+        )
+    };
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    a.enable_auto_refresh(Duration::from_secs(60));
+    let call = tokio::spawn({
+        let a = a.clone();
+        async move { a.current_user().send().await }
+    });
+    while f.refreshes.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    redis.stop();
+    f.server.release(1);
+    call.await.unwrap().unwrap();
+    assert_eq!(sent(&f.server), ["t1"]);
+    assert_eq!(a.inner().refresh_token().unwrap().expose(), "r1");
+}
+
+/// A lease holder that never writes (hung, not dead): a waiting client
+/// gives up after the lease TTL plus 1 s with the typed `LeaseTimeout`,
+/// instead of waiting forever, and sends no refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_lease_holder_makes_waiters_give_up_with_a_typed_error() {
+    use authapi::store::SessionStore;
+    let f = fake(5, false).await;
+    let shared = MemoryStore::new();
+    let config = || {
+        Config::new()
+            .session_store(shared.clone())
+            .lease_ttl(Duration::from_millis(300))
+    };
+    let a = client(&f.server.base_url, config());
+    log_in(&a).await;
+    a.enable_auto_refresh(Duration::from_secs(60));
+    // Someone else holds the lease, for far longer than the clients' TTL.
+    let key = format!("nuextract/default/{}", f.server.base_url);
+    assert!(shared
+        .try_lease(&key, "hung-holder", Duration::from_secs(60))
+        .await
+        .unwrap());
+    let started = std::time::Instant::now();
+    let e = a.current_user().send().await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(&e, Error::Session(s) if s.store_error().is_some_and(|e| e.kind() == StoreErrorKind::LeaseTimeout)),
+        "{e}"
+    );
+    assert!(waited >= Duration::from_millis(1300), "{waited:?}");
+    assert_eq!(f.refreshes.load(Ordering::SeqCst), 0);
+    // The control: once the holder lets go, the refresh happens.
+    shared.release(&key, "hung-holder").await.unwrap();
+    a.current_user().send().await.unwrap();
+    assert_eq!(f.refreshes.load(Ordering::SeqCst), 1);
+}

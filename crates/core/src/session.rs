@@ -785,3 +785,54 @@ fn merge(record: Option<Record>, change: &Change, current: u64) -> Option<Record
         Change::Refreshed(..) => record,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(scheme: &str, token: &str, refresh: Option<&str>) -> Record {
+        Record {
+            scheme: scheme.into(),
+            token: Some(token.into()),
+            refresh_token: refresh.map(Secret::from),
+            ..Record::default()
+        }
+    }
+
+    /// A change for the stored record's scheme keeps what it does not
+    /// change (a newer refresh token); one for another scheme starts a
+    /// record of its own.
+    #[test]
+    fn changes_merge_into_the_record_of_their_scheme_only() {
+        let stored = record("a", "old", Some("r-newer"));
+        let merged = merge(Some(stored.clone()), &Change::Token("a", "mine".into()), 3).unwrap();
+        assert!(merged.token.as_ref().is_some_and(|t| t == "mine"));
+        assert!(merged
+            .refresh_token
+            .as_ref()
+            .is_some_and(|r| r == "r-newer"));
+        let other = merge(Some(stored), &Change::Token("b", "mine".into()), 3).unwrap();
+        assert_eq!(other.scheme, "b");
+        assert!(
+            other.refresh_token.is_none(),
+            "another scheme's refresh token leaked"
+        );
+        let logout = merge(Some(record("a", "t", Some("r"))), &Change::Logout("a"), 3).unwrap();
+        assert_eq!(logout.scheme, "a");
+        assert!(logout.token.is_none() && logout.refresh_token.is_none());
+    }
+
+    /// A refresh whose write failed is written later only over the very
+    /// generation it refreshed; over a newer one, the stored record stays.
+    #[test]
+    fn a_pending_refresh_lands_only_on_the_generation_it_refreshed() {
+        let refreshed = record("a", "t2", Some("r2"));
+        let stored = record("a", "t9", Some("r9"));
+        let change = Change::Refreshed(refreshed.clone(), 3);
+        let onto_its_own = merge(Some(record("a", "t1", Some("r1"))), &change, 3).unwrap();
+        assert!(onto_its_own == refreshed);
+        let onto_newer = merge(Some(stored.clone()), &change, 4).unwrap();
+        assert!(onto_newer == stored);
+        assert!(merge(None, &change, 0).is_none());
+    }
+}

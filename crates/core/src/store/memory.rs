@@ -98,3 +98,45 @@ impl SessionStore for MemoryStore {
         ready(Ok(()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now_ready<T>(f: StoreFuture<'_, T>) -> T {
+        let mut f = f;
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v.unwrap(),
+            std::task::Poll::Pending => panic!("the memory store never waits"),
+        }
+    }
+
+    /// One holder at a time; only the holder renews or releases; a lease
+    /// nobody renews ends at its TTL, and then another may take it.
+    #[test]
+    fn leases_have_one_holder_and_end_at_their_ttl() {
+        let s = MemoryStore::new();
+        let ttl = Duration::from_millis(50);
+        assert!(now_ready(s.try_lease("k", "a", ttl)));
+        assert!(!now_ready(s.try_lease("k", "b", ttl)));
+        assert!(!now_ready(s.renew("k", "b", ttl)), "b renewed a's lease");
+        assert!(now_ready(s.renew("k", "a", ttl)));
+        now_ready(s.release("k", "b"));
+        assert!(
+            !now_ready(s.try_lease("k", "b", ttl)),
+            "b released a's lease"
+        );
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(
+            now_ready(s.try_lease("k", "b", ttl)),
+            "an expired lease was kept"
+        );
+        assert!(
+            !now_ready(s.renew("k", "a", ttl)),
+            "a renewed a lease it lost"
+        );
+        // Another key has a lease of its own.
+        assert!(now_ready(s.try_lease("k2", "a", ttl)));
+    }
+}
