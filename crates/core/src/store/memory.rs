@@ -139,4 +139,24 @@ mod tests {
         // Another key has a lease of its own.
         assert!(now_ready(s.try_lease("k2", "a", ttl)));
     }
+
+    /// The fence: a swap lands only from the generation the writer read,
+    /// and only forward.
+    #[test]
+    fn swaps_land_only_from_the_generation_read_and_forward() {
+        let s = MemoryStore::new();
+        let rec = |generation| Stored {
+            generation,
+            data: format!("r{generation}"),
+        };
+        assert!(
+            !now_ready(s.swap("k", 5, rec(6))),
+            "from a generation never stored"
+        );
+        assert!(now_ready(s.swap("k", 0, rec(1))));
+        assert!(!now_ready(s.swap("k", 0, rec(1))), "a stale writer");
+        assert!(!now_ready(s.swap("k", 1, rec(1))), "not forward");
+        assert!(now_ready(s.swap("k", 1, rec(2))));
+        assert_eq!(now_ready(s.load("k")), Some(rec(2)));
+    }
 }
