@@ -373,28 +373,6 @@ impl Runtime {
         self.shared.session.logout(table, scheme);
     }
 
-    /// Stores a token a response handed back (Giant Swarm's login), in this
-    /// client only, or fails with `Error::Custom` when there is none to
-    /// keep; the caller's call then reports why instead of leaving the
-    /// client without a token.
-    pub fn keep_credential<E>(
-        &self,
-        table: &'static AuthTable,
-        scheme: &'static str,
-        token: Option<&Secret>,
-    ) -> Result<(), Error<E>> {
-        let token = token.ok_or_else(no_token)?;
-        let value = credential_value(table, scheme, token.expose()).map_err(|e| match e {
-            ConfigError::SecretTooLong { .. } => Error::Session(SessionError::of_kind(
-                crate::session::SessionErrorKind::SecretTooLong,
-                e.to_string(),
-            )),
-            e => Error::Custom(e.to_string()),
-        })?;
-        self.shared.credentials.set(scheme, Some(value));
-        Ok(())
-    }
-
     /// Keeps what a login or refresh answered: the token, its expiry and
     /// the refresh token that came with it (if any) change together, here
     /// and in the session store, so no call sees the new token with the
@@ -482,11 +460,6 @@ impl Runtime {
     /// caller's refresh done returns.
     pub fn session_snapshot(&self) -> (Option<Secret>, Option<SystemTime>, Option<Secret>) {
         self.shared.session.snapshot()
-    }
-
-    /// Forgets the secret for `scheme`, in this client only (an API key).
-    pub fn clear_credential(&self, scheme: &'static str) {
-        self.shared.credentials.set(scheme, None);
     }
 
     /// Writes a `set_session_token`, `set_session_refresh_token` or
